@@ -1,0 +1,55 @@
+//===- QCDialect.cpp - The qc dialect -------------------------------------===//
+//
+// Part of quantc.
+//
+//===----------------------------------------------------------------------===//
+
+#include "quantc/Dialect/QC/IR/QCDialect.h"
+#include "quantc/Dialect/QC/IR/QCOps.h"
+#include "quantc/Dialect/QC/IR/QCTypes.h"
+
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+
+#include <numeric>
+
+using namespace mlir;
+using namespace quantc::qc;
+
+#include "quantc/Dialect/QC/IR/QCOpsDialect.cpp.inc"
+
+namespace {
+/// QuantizedTypeInterface for upstream `!quant` types. Their integers are
+/// stored densely at the storage width: a block is the smallest run of
+/// weights that fills whole bytes (2 x i4 in one byte, 8 x i3 in 3 bytes).
+template <typename QuantTy>
+struct QuantStorageModel
+    : public QuantizedTypeInterface::ExternalModel<QuantStorageModel<QuantTy>,
+                                                   QuantTy> {
+  static unsigned width(Type type) {
+    return cast<quant::QuantizedType>(type).getStorageTypeIntegralWidth();
+  }
+  unsigned getBlockSize(Type type) const {
+    return 8 / std::gcd(width(type), 8u);
+  }
+  unsigned getBytesPerBlock(Type type) const {
+    return width(type) * getBlockSize(type) / 8;
+  }
+};
+} // namespace
+
+void QCDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "quantc/Dialect/QC/IR/QCOps.cpp.inc"
+      >();
+  registerTypes();
+
+  // The quant dialect is a dependent dialect, so it is loaded by now.
+  MLIRContext &ctx = *getContext();
+  quant::UniformQuantizedType::attachInterface<
+      QuantStorageModel<quant::UniformQuantizedType>>(ctx);
+  quant::UniformQuantizedPerAxisType::attachInterface<
+      QuantStorageModel<quant::UniformQuantizedPerAxisType>>(ctx);
+  quant::UniformQuantizedSubChannelType::attachInterface<
+      QuantStorageModel<quant::UniformQuantizedSubChannelType>>(ctx);
+}

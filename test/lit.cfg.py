@@ -1,0 +1,22 @@
+# -*- Python -*-
+# lit configuration for quantc's FileCheck tests.
+
+import os
+
+import lit.formats
+
+config.name = "quantc"
+config.test_format = lit.formats.ShTest(execute_external=True)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "Inputs", "CMakeLists.txt"]
+
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.quantc_obj_root, "test")
+
+# Our tools first, then FileCheck / not / count from LLVM.
+path = os.path.pathsep.join(
+    [config.quantc_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")]
+)
+config.environment["PATH"] = path + os.path.pathsep + os.environ.get("PATH", "")
+
+config.substitutions.append(("%quantc_src_root", config.quantc_src_root))

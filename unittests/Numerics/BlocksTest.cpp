@@ -1,0 +1,115 @@
+//===- BlocksTest.cpp - llama.cpp block format table tests ----------------===//
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <gtest/gtest.h>
+
+import quantc.numerics;
+
+using namespace quantc::numerics;
+
+namespace {
+
+static_assert(getBlockFormatInfo(BlockFormat::Q4_0).bytesPerBlock == 18);
+static_assert(parseBlockFormat("Q4_K") == BlockFormat::Q4_K);
+
+TEST(BlocksTest, TableIsIndexedByFormat) {
+  for (size_t i = 0; i < kBlockFormats.size(); ++i) {
+    EXPECT_EQ(static_cast<size_t>(kBlockFormats[i].format), i);
+    EXPECT_EQ(&getBlockFormatInfo(kBlockFormats[i].format), &kBlockFormats[i]);
+  }
+}
+
+TEST(BlocksTest, SizesMatchGGMLStructs) {
+  // Field sizes from ggml-common.h; f16 is 2 bytes, f32 4.
+  struct Expected {
+    BlockFormat format;
+    uint32_t blockSize;
+    uint32_t bytes;
+  };
+  const Expected expected[] = {
+      {BlockFormat::Q4_0, 32, 2 + 16},
+      {BlockFormat::Q4_1, 32, 2 + 2 + 16},
+      {BlockFormat::Q5_0, 32, 2 + 4 + 16},
+      {BlockFormat::Q5_1, 32, 2 + 2 + 4 + 16},
+      {BlockFormat::Q8_0, 32, 2 + 32},
+      {BlockFormat::Q8_1, 32, 2 + 2 + 32},
+      {BlockFormat::Q2_K, 256, 16 + 64 + 2 + 2},
+      {BlockFormat::Q3_K, 256, 32 + 64 + 12 + 2},
+      {BlockFormat::Q4_K, 256, 2 + 2 + 12 + 128},
+      {BlockFormat::Q5_K, 256, 2 + 2 + 12 + 32 + 128},
+      {BlockFormat::Q6_K, 256, 128 + 64 + 16 + 2},
+      {BlockFormat::Q8_K, 256, 4 + 256 + 2 * 16},
+  };
+  for (const Expected &e : expected) {
+    const BlockFormatInfo &info = getBlockFormatInfo(e.format);
+    EXPECT_EQ(info.blockSize, e.blockSize) << info.name;
+    EXPECT_EQ(info.bytesPerBlock, e.bytes) << info.name;
+  }
+  EXPECT_EQ(getBlockFormatInfo(BlockFormat::Q4_0).bytesPerBlock, 18u);
+  EXPECT_EQ(getBlockFormatInfo(BlockFormat::Q4_K).bytesPerBlock, 144u);
+  EXPECT_EQ(getBlockFormatInfo(BlockFormat::Q6_K).bytesPerBlock, 210u);
+}
+
+TEST(BlocksTest, BitsPerWeight) {
+  EXPECT_DOUBLE_EQ(bitsPerWeight(BlockFormat::Q4_0), 4.5);
+  EXPECT_DOUBLE_EQ(bitsPerWeight(BlockFormat::Q8_0), 8.5);
+  EXPECT_DOUBLE_EQ(bitsPerWeight(BlockFormat::Q4_K), 4.5);
+  EXPECT_DOUBLE_EQ(bitsPerWeight(BlockFormat::Q6_K), 6.5625);
+  EXPECT_DOUBLE_EQ(bitsPerWeight(BlockFormat::Q2_K), 2.625);
+}
+
+TEST(BlocksTest, ParseBothSpellings) {
+  EXPECT_EQ(parseBlockFormat("Q4_K"), BlockFormat::Q4_K);
+  EXPECT_EQ(parseBlockFormat("q4_k"), BlockFormat::Q4_K);
+  EXPECT_EQ(parseBlockFormat("Q4_k"), BlockFormat::Q4_K);
+  EXPECT_EQ(parseBlockFormat("q8_0"), BlockFormat::Q8_0);
+  EXPECT_EQ(parseBlockFormat("Q6_K"), BlockFormat::Q6_K);
+  EXPECT_EQ(parseBlockFormat("q4"), std::nullopt);
+  EXPECT_EQ(parseBlockFormat(""), std::nullopt);
+  EXPECT_EQ(parseBlockFormat("q4_kx"), std::nullopt);
+  EXPECT_EQ(parseBlockFormat("q4-k"), std::nullopt);
+  EXPECT_EQ(parseBlockFormat("f16"), std::nullopt);
+  for (const BlockFormatInfo &info : kBlockFormats) {
+    EXPECT_EQ(parseBlockFormat(info.name), info.format) << info.name;
+    EXPECT_EQ(parseBlockFormat(info.ggmlName), info.format) << info.ggmlName;
+    // The two spellings differ only in case.
+    std::string upper(info.name);
+    for (char &c : upper)
+      if (c >= 'a' && c <= 'z')
+        c = char(c - 'a' + 'A');
+    EXPECT_EQ(upper, info.ggmlName);
+  }
+}
+
+TEST(BlocksTest, GGMLTypeIds) {
+  EXPECT_EQ(blockFormatFromGGMLType(2), BlockFormat::Q4_0);
+  EXPECT_EQ(blockFormatFromGGMLType(3), BlockFormat::Q4_1);
+  EXPECT_EQ(blockFormatFromGGMLType(6), BlockFormat::Q5_0);
+  EXPECT_EQ(blockFormatFromGGMLType(8), BlockFormat::Q8_0);
+  EXPECT_EQ(blockFormatFromGGMLType(12), BlockFormat::Q4_K);
+  EXPECT_EQ(blockFormatFromGGMLType(14), BlockFormat::Q6_K);
+  EXPECT_EQ(blockFormatFromGGMLType(15), BlockFormat::Q8_K);
+  // F32, F16, the removed Q4_2 / Q4_3, and IQ formats are not block formats
+  // here.
+  for (uint32_t id : {0u, 1u, 4u, 5u, 16u, 30u, 1000u})
+    EXPECT_EQ(blockFormatFromGGMLType(id), std::nullopt) << id;
+  for (const BlockFormatInfo &info : kBlockFormats)
+    EXPECT_EQ(blockFormatFromGGMLType(info.ggmlType), info.format) << info.name;
+}
+
+TEST(BlocksTest, RowBytes) {
+  EXPECT_EQ(rowBytes(BlockFormat::Q4_0, 0), 0u);
+  EXPECT_EQ(rowBytes(BlockFormat::Q4_0, 32), 18u);
+  EXPECT_EQ(rowBytes(BlockFormat::Q4_0, 4096), 128u * 18u);
+  EXPECT_EQ(rowBytes(BlockFormat::Q4_K, 4096), 16u * 144u);
+  EXPECT_EQ(rowBytes(BlockFormat::Q6_K, 256), 210u);
+  EXPECT_EQ(rowBytes(BlockFormat::Q4_0, 33), std::nullopt);
+  EXPECT_EQ(rowBytes(BlockFormat::Q4_K, 100), std::nullopt);
+  EXPECT_EQ(rowBytes(BlockFormat::Q4_K, 32), std::nullopt); // a Q4_0 block, not Q4_K
+  EXPECT_EQ(rowBytes(BlockFormat::Q8_K, 257), std::nullopt);
+}
+
+} // namespace
