@@ -19,6 +19,10 @@
 
 #include <gtest/gtest.h>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 import quantc.numerics;
 
 using namespace quantc::numerics;
@@ -173,17 +177,70 @@ TEST(HalfTest, ExhaustiveHalfRoundTrip) {
   EXPECT_EQ(checked, 65536u);
 }
 
-TEST(HalfTest, MatchesFloat16OverAllFloats) {
-  uint64_t failures = sweepAllFloats("floatToHalf vs _Float16", [](uint32_t bits) {
-    float value = f32(bits);
-    uint16_t ours = floatToHalf(value);
-    if (value != value) // NaN: quiet NaN, same sign, top payload bits.
-      return ours == uint16_t(((bits >> 16) & 0x8000u) | 0x7e00u | ((bits >> 13) & 0x3ffu));
-    volatile float in = value; // keep the reference conversion at run time
-    return ours == std::bit_cast<uint16_t>(static_cast<_Float16>(in));
+/// The expected binary16 bits for `bits`: _Float16's conversion for numbers
+/// (software __truncsfhf2 on baseline x86-64), and for NaN the quiet NaN with
+/// the same sign and top payload bits.
+uint16_t referenceHalf(uint32_t bits) {
+  float value = f32(bits);
+  if (value != value)
+    return uint16_t(((bits >> 16) & 0x8000u) | 0x7e00u | ((bits >> 13) & 0x3ffu));
+  volatile float in = value; // keep the conversion at run time
+  return std::bit_cast<uint16_t>(static_cast<_Float16>(in));
+}
+
+TEST(HalfTest, MatchesFloat16AtEveryRoundingBoundary) {
+  // For every binary16 magnitude: the value itself, the midpoint to the next
+  // one (a tie), and the floats right beside both; 65504's "next" is 65536,
+  // where rounding overflows.
+  unsigned failures = 0, checked = 0;
+  for (uint32_t h = 0; h < 0x7c00u; ++h) {
+    float value = halfToFloat(uint16_t(h));
+    float next = h == 0x7bffu ? 65536.0f : halfToFloat(uint16_t(h + 1));
+    float mid = value + (next - value) / 2; // exact: one bit more than binary16
+    for (float p : {value, mid}) {
+      for (float q : {p, std::nextafter(p, 0.0f), std::nextafter(p, 1e30f)}) {
+        for (float r : {q, -q}) {
+          uint32_t bits = bitsOf(r);
+          if (floatToHalf(r) != referenceHalf(bits) && ++failures <= 10)
+            ADD_FAILURE() << "floatToHalf(0x" << std::hex << bits << ")";
+          ++checked;
+        }
+      }
+    }
+  }
+  EXPECT_GT(checked, 380'000u);
+  EXPECT_EQ(failures, 0u);
+}
+
+TEST(HalfTest, MatchesFloat16OverStridedFloats) {
+  // Every 257th float against the software conversion (all exponents, NaNs
+  // and infinities included).
+  unsigned failures = 0;
+  for (uint64_t b = 0; b <= 0xffffffffu; b += 257)
+    if (floatToHalf(f32(uint32_t(b))) != referenceHalf(uint32_t(b)) && ++failures <= 10)
+      ADD_FAILURE() << "floatToHalf(0x" << std::hex << b << ")";
+  EXPECT_EQ(failures, 0u);
+}
+
+#if defined(__x86_64__) && defined(NDEBUG)
+__attribute__((target("f16c"))) uint16_t f16cHalf(float value) {
+  return uint16_t(_cvtss_sh(value, _MM_FROUND_TO_NEAREST_INT));
+}
+
+TEST(HalfTest, MatchesF16COverAllFloats) {
+  // The software conversion takes minutes over all 2^32 floats; the F16C
+  // instruction (IEEE conversion, round to nearest even) takes seconds.
+  if (!__builtin_cpu_supports("f16c"))
+    GTEST_SKIP() << "no F16C";
+  uint64_t failures = sweepAllFloats("floatToHalf vs F16C", [](uint32_t bits) {
+    uint16_t ours = floatToHalf(f32(bits));
+    if ((bits & 0x7fffffffu) > 0x7f800000u) // NaN: checked on its own below
+      return ours == referenceHalf(bits);
+    return ours == f16cHalf(f32(bits));
   });
   EXPECT_EQ(failures, 0u);
 }
+#endif
 
 //===----------------------------------------------------------------------===//
 // bfloat16
@@ -278,6 +335,8 @@ uint8_t referenceF8(float value, bool saturate, uint8_t maxCode, float (*decode)
                     float virtualNext, uint8_t overflowCode) {
   uint8_t sign = std::signbit(value) ? 0x80 : 0;
   double x = std::fabs(double(value));
+  if (x >= double(virtualNext)) // past every candidate (distances would round)
+    return uint8_t(sign | (saturate ? maxCode : overflowCode));
   uint8_t best = 0;
   double bestDistance = std::numeric_limits<double>::infinity();
   for (unsigned c = 0; c <= unsigned(maxCode) + 1; ++c) {

@@ -33,11 +33,24 @@ enum class BlockFormat : uint8_t {
   Q5_K,
   Q6_K,
   Q8_K,
+  IQ2_XXS,
+  IQ2_XS,
+  IQ3_XXS,
+  IQ1_S,
+  IQ4_NL,
+  IQ3_S,
+  IQ2_S,
+  IQ4_XS,
+  IQ1_M,
+  TQ1_0,
+  TQ2_0,
+  MXFP4,
 };
 
 struct BlockFormatInfo {
   BlockFormat format;
-  /// Lower-case name as the qc dialect spells it ("q4_0", "q4_k").
+  /// Lower-case name ("q4_0", "q4_k"); the qc dialect spells the K-quants
+/// "q4_K".
   std::string_view name;
   /// ggml's spelling ("Q4_0", "Q4_K").
   std::string_view ggmlName;
@@ -59,7 +72,15 @@ struct BlockFormatInfo {
 //   Q5_K {f16 d, dmin; u8 scales[12]; u8 qh[32]; u8 qs[128]}
 //   Q6_K {u8 ql[128]; u8 qh[64]; i8 scales[16]; f16 d}
 //   Q8_K {f32 d; i8 qs[256]; i16 bsums[16]}
-inline constexpr std::array<BlockFormatInfo, 12> kBlockFormats = {{
+//   IQ2_XXS {f16 d; u16 qs[32]}                 IQ2_XS {f16 d; u16 qs[32]; u8 scales[8]}
+//   IQ3_XXS {f16 d; u8 qs[96]}                  IQ1_S {f16 d; u8 qs[32]; u16 qh[8]}
+//   IQ4_NL {f16 d; u8 qs[16]} (32 weights)      IQ3_S {f16 d; u8 qs[64], qh[8], signs[32], scales[4]}
+//   IQ2_S {f16 d; u8 qs[64], qh[8], scales[8]}  IQ4_XS {f16 d; u16 scales_h; u8 scales_l[4], qs[128]}
+//   IQ1_M {u8 qs[32], qh[16], scales[8]}        TQ1_0 {u8 qs[48], qh[4]; f16 d}
+//   TQ2_0 {u8 qs[64]; f16 d}                    MXFP4 {u8 e; u8 qs[16]} (32 weights)
+// The formats from IQ2_XXS on are carried (sized, imported, exported) but
+// have no codec yet.
+inline constexpr std::array<BlockFormatInfo, 24> kBlockFormats = {{
     {BlockFormat::Q4_0, "q4_0", "Q4_0", 32, 18, 2},
     {BlockFormat::Q4_1, "q4_1", "Q4_1", 32, 20, 3},
     {BlockFormat::Q5_0, "q5_0", "Q5_0", 32, 22, 6},
@@ -72,6 +93,18 @@ inline constexpr std::array<BlockFormatInfo, 12> kBlockFormats = {{
     {BlockFormat::Q5_K, "q5_k", "Q5_K", 256, 176, 13},
     {BlockFormat::Q6_K, "q6_k", "Q6_K", 256, 210, 14},
     {BlockFormat::Q8_K, "q8_k", "Q8_K", 256, 292, 15},
+    {BlockFormat::IQ2_XXS, "iq2_xxs", "IQ2_XXS", 256, 66, 16},
+    {BlockFormat::IQ2_XS, "iq2_xs", "IQ2_XS", 256, 74, 17},
+    {BlockFormat::IQ3_XXS, "iq3_xxs", "IQ3_XXS", 256, 98, 18},
+    {BlockFormat::IQ1_S, "iq1_s", "IQ1_S", 256, 50, 19},
+    {BlockFormat::IQ4_NL, "iq4_nl", "IQ4_NL", 32, 18, 20},
+    {BlockFormat::IQ3_S, "iq3_s", "IQ3_S", 256, 110, 21},
+    {BlockFormat::IQ2_S, "iq2_s", "IQ2_S", 256, 82, 22},
+    {BlockFormat::IQ4_XS, "iq4_xs", "IQ4_XS", 256, 136, 23},
+    {BlockFormat::IQ1_M, "iq1_m", "IQ1_M", 256, 56, 29},
+    {BlockFormat::TQ1_0, "tq1_0", "TQ1_0", 256, 54, 34},
+    {BlockFormat::TQ2_0, "tq2_0", "TQ2_0", 256, 66, 35},
+    {BlockFormat::MXFP4, "mxfp4", "MXFP4", 32, 17, 39},
 }};
 
 constexpr const BlockFormatInfo &getBlockFormatInfo(BlockFormat format) {

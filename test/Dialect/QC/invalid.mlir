@@ -3,7 +3,7 @@
 // Cases are named after the constraint they break (QCTypes.td, QCOps.td).
 
 // block: an unknown format is a parse error.
-// expected-error @+2 {{expected ::quantc::qc::BlockFormat to be one of: q4_0, q4_1, q5_0, q5_1, q8_0, q8_1, q2_K, q3_K, q4_K, q5_K, q6_K, q8_K}}
+// expected-error @+2 {{expected ::quantc::qc::BlockFormat to be one of: q4_0, q4_1, q5_0, q5_1, q8_0, q8_1, q2_K, q3_K, q4_K, q5_K, q6_K, q8_K, iq2_xxs}}
 // expected-error @+1 {{failed to parse QC_BlockType parameter 'format'}}
 func.func @block_unknown_format(%a: tensor<32x!qc.block<q7_0>>)
 

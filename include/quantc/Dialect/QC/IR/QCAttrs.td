@@ -25,6 +25,18 @@ def QC_BlockFormat : I32EnumAttr<"BlockFormat",
   I32EnumAttrCase<"q5_K", 9>,
   I32EnumAttrCase<"q6_K", 10>,
   I32EnumAttrCase<"q8_K", 11>,
+  I32EnumAttrCase<"iq2_xxs", 12>,
+  I32EnumAttrCase<"iq2_xs", 13>,
+  I32EnumAttrCase<"iq3_xxs", 14>,
+  I32EnumAttrCase<"iq1_s", 15>,
+  I32EnumAttrCase<"iq4_nl", 16>,
+  I32EnumAttrCase<"iq3_s", 17>,
+  I32EnumAttrCase<"iq2_s", 18>,
+  I32EnumAttrCase<"iq4_xs", 19>,
+  I32EnumAttrCase<"iq1_m", 20>,
+  I32EnumAttrCase<"tq1_0", 21>,
+  I32EnumAttrCase<"tq2_0", 22>,
+  I32EnumAttrCase<"mxfp4", 23>,
 ]> {
   let cppNamespace = "::quantc::qc";
   let genSpecializedAttr = 0;

@@ -41,6 +41,22 @@ def QC_BlockType : QC_Type<"Block", "block",
     | q5_K   | 256 | 176 | 5.5    |
     | q6_K   | 256 | 210 | 6.5625 |
     | q8_K   | 256 | 292 | 9.125  |
+    | iq2_xxs | 256 | 66 | 2.0625 |
+    | iq2_xs | 256 | 74  | 2.3125 |
+    | iq3_xxs | 256 | 98 | 3.0625 |
+    | iq1_s  | 256 | 50  | 1.5625 |
+    | iq4_nl | 32  | 18  | 4.5    |
+    | iq3_s  | 256 | 110 | 3.4375 |
+    | iq2_s  | 256 | 82  | 2.5625 |
+    | iq4_xs | 256 | 136 | 4.25   |
+    | iq1_m  | 256 | 56  | 1.75   |
+    | tq1_0  | 256 | 54  | 1.6875 |
+    | tq2_0  | 256 | 66  | 2.0625 |
+    | mxfp4  | 32  | 17  | 4.25   |
+
+    Every format can be carried through the compiler (sized, imported,
+    exported byte for byte); the support matrix says which ones have codecs
+    and kernels.
 
     Example:
 
