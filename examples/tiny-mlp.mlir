@@ -5,12 +5,17 @@
 //
 // up: Q8_0, down: Q4_0 (llama.cpp block formats), head: per-channel int8.
 // The weights' bytes are resource blobs. The same-type qc.requantize and the
-// unused f16 norm weight are there for the canonicalizer to remove.
+// unused read of the f16 norm weight are there for the canonicalizer to remove.
+qc.global @norm.weight : tensor<64xf16> = dense_resource<norm> : tensor<128xi8>
+qc.global @ffn_up.weight : tensor<128x64x!qc.block<q8_0>> = dense_resource<ffn_up> : tensor<8704xi8>
+qc.global @ffn_down.weight : tensor<32x128x!qc.block<q4_0>> = dense_resource<ffn_down> : tensor<2304xi8>
+qc.global @output.weight : tensor<32x32x!quant.uniform<i8:f32:0, {1.966941492e-03,1.639134456e-03,1.440451986e-03,1.594200890e-03,1.998217596e-03,2.244437481e-03,1.996890630e-03,1.820597562e-03,1.959951551e-03,2.009974398e-03,1.640166164e-03,1.391166942e-03,1.671162273e-03,2.126487684e-03,1.487634848e-03,2.057870647e-03,1.826330759e-03,1.972982321e-03,1.368590176e-03,1.611368341e-03,1.825974994e-03,1.399963995e-03,2.249434232e-03,2.266812640e-03,1.675930489e-03,2.111700282e-03,2.417491858e-03,2.029352173e-03,1.795729340e-03,1.451807575e-03,1.965357812e-03,1.296842803e-03}>> = dense_resource<output> : tensor<1024xi8>
+
 func.func @mlp(%x: tensor<?x64xf32>) -> tensor<?x32xf32> {
-  %norm = qc.weight "norm.weight" : tensor<64xf16> = dense_resource<norm> : tensor<128xi8>
-  %up = qc.weight "ffn_up.weight" : tensor<128x64x!qc.block<q8_0>> = dense_resource<ffn_up> : tensor<8704xi8>
-  %down = qc.weight "ffn_down.weight" : tensor<32x128x!qc.block<q4_0>> = dense_resource<ffn_down> : tensor<2304xi8>
-  %head = qc.weight "output.weight" : tensor<32x32x!quant.uniform<i8:f32:0, {1.966941492e-03,1.639134456e-03,1.440451986e-03,1.594200890e-03,1.998217596e-03,2.244437481e-03,1.996890630e-03,1.820597562e-03,1.959951551e-03,2.009974398e-03,1.640166164e-03,1.391166942e-03,1.671162273e-03,2.126487684e-03,1.487634848e-03,2.057870647e-03,1.826330759e-03,1.972982321e-03,1.368590176e-03,1.611368341e-03,1.825974994e-03,1.399963995e-03,2.249434232e-03,2.266812640e-03,1.675930489e-03,2.111700282e-03,2.417491858e-03,2.029352173e-03,1.795729340e-03,1.451807575e-03,1.965357812e-03,1.296842803e-03}>> = dense_resource<output> : tensor<1024xi8>
+  %norm = qc.weight @norm.weight : tensor<64xf16>
+  %up = qc.weight @ffn_up.weight : tensor<128x64x!qc.block<q8_0>>
+  %down = qc.weight @ffn_down.weight : tensor<32x128x!qc.block<q4_0>>
+  %head = qc.weight @output.weight : tensor<32x32x!quant.uniform<i8:f32:0, {1.966941492e-03,1.639134456e-03,1.440451986e-03,1.594200890e-03,1.998217596e-03,2.244437481e-03,1.996890630e-03,1.820597562e-03,1.959951551e-03,2.009974398e-03,1.640166164e-03,1.391166942e-03,1.671162273e-03,2.126487684e-03,1.487634848e-03,2.057870647e-03,1.826330759e-03,1.972982321e-03,1.368590176e-03,1.611368341e-03,1.825974994e-03,1.399963995e-03,2.249434232e-03,2.266812640e-03,1.675930489e-03,2.111700282e-03,2.417491858e-03,2.029352173e-03,1.795729340e-03,1.451807575e-03,1.965357812e-03,1.296842803e-03}>>
   %h = qc.matmul %x, %up : tensor<?x64xf32>, tensor<128x64x!qc.block<q8_0>> -> tensor<?x128xf32>
   %y = qc.matmul %h, %down : tensor<?x128xf32>, tensor<32x128x!qc.block<q4_0>> -> tensor<?x32xf32>
   %z = qc.matmul %y, %head : tensor<?x32xf32>, tensor<32x32x!quant.uniform<i8:f32:0, {1.966941492e-03,1.639134456e-03,1.440451986e-03,1.594200890e-03,1.998217596e-03,2.244437481e-03,1.996890630e-03,1.820597562e-03,1.959951551e-03,2.009974398e-03,1.640166164e-03,1.391166942e-03,1.671162273e-03,2.126487684e-03,1.487634848e-03,2.057870647e-03,1.826330759e-03,1.972982321e-03,1.368590176e-03,1.611368341e-03,1.825974994e-03,1.399963995e-03,2.249434232e-03,2.266812640e-03,1.675930489e-03,2.111700282e-03,2.417491858e-03,2.029352173e-03,1.795729340e-03,1.451807575e-03,1.965357812e-03,1.296842803e-03}>> -> tensor<?x32xf32>

@@ -28,9 +28,9 @@ echo "   ok: bytecode round trip identical ($(stat -c %s "$tmp/model.mlirbc") by
 say "2. The weights and their storage (quantc-opt --qc-print-weight-stats)"
 "$bin/quantc-opt" "$example" --qc-print-weight-stats -o /dev/null | sed 's/^/   /'
 
-say "3. Canonicalize: fold the same-type requantize, drop the unused weight"
-before=$(grep -cE 'qc\.(weight|requantize)' "$tmp/once.mlir")
+say "3. Canonicalize: fold the same-type requantize, drop the unused weight read"
+before=$(grep -cE 'qc\.(weight|requantize) ' "$tmp/once.mlir")
 "$bin/quantc-opt" "$example" --canonicalize -o "$tmp/canon.mlir"
-after=$(grep -cE 'qc\.(weight|requantize)' "$tmp/canon.mlir")
+after=$(grep -cE 'qc\.(weight|requantize) ' "$tmp/canon.mlir")
 echo "   qc.weight + qc.requantize ops: $before before, $after after"
-grep -E 'qc\.' "$tmp/canon.mlir" | sed -E 's/\{[^}]{60,}\}/{...}/; s/^ */   /'
+grep -E '= qc\.' "$tmp/canon.mlir" | sed -E 's/\{[^}]{60,}\}/{...}/; s/^ */   /'

@@ -50,14 +50,14 @@ struct QCPrintWeightStatsPass
 
   void runOnOperation() override {
     SmallVector<Row> rows;
-    WalkResult result = getOperation().walk([&](qc::WeightOp op) {
-      RankedTensorType type = op.getType();
+    WalkResult result = getOperation().walk([&](qc::GlobalOp op) {
+      RankedTensorType type = op.getTensorType();
       FailureOr<int64_t> bytes =
           qc::getStorageSize(type, [&] { return op.emitOpError(); });
       if (failed(bytes))
         return WalkResult::interrupt();
       Row row;
-      row.name = op.getName().str();
+      row.name = op.getSymName().str();
       llvm::raw_string_ostream shape(row.shape);
       llvm::interleave(type.getShape(), shape, "x");
       printElementType(type.getElementType(), row.type);

@@ -17,23 +17,17 @@
 // SORTED-NEXT: norm
 
 // Tests that the pass leaves the IR unchanged.
-// IR: qc.weight "small"
-// IR: qc.weight "big"
-// IR: qc.weight "norm"
+// IR: qc.global @small
+// IR: qc.global @big
+// IR: qc.global @norm
 
-func.func @weights() {
-  %a = qc.weight "small" : tensor<1x32x!qc.block<q8_0>> = dense<1> : tensor<34xi8>
-  %b = qc.weight "big" : tensor<4x256x!qc.block<q4_K>> = dense<2> : tensor<576xi8>
-  %c = qc.weight "norm" : tensor<8xf16> = dense<0> : tensor<16xi8>
-  return
-}
+qc.global @small : tensor<1x32x!qc.block<q8_0>> = dense<1> : tensor<34xi8>
+qc.global @big : tensor<4x256x!qc.block<q4_K>> = dense<2> : tensor<576xi8>
+qc.global @norm : tensor<8xf16> = dense<0> : tensor<16xi8>
 
 // -----
 
 // Tests that the scale list of a per-axis type is elided.
 // RUN: quantc-opt %s --split-input-file --qc-print-weight-stats -o /dev/null | FileCheck %s --check-prefix=AXIS
 // AXIS: per_channel{{ +}}3x4{{ +}}!quant.uniform<i8:f32:0, {3 scales}>{{ +}}12{{ +}}8.000
-func.func @per_axis() {
-  %w = qc.weight "per_channel" : tensor<3x4x!quant.uniform<i8:f32:0, {0.1, 0.2, 0.3}>> = dense<1> : tensor<12xi8>
-  return
-}
+qc.global @per_channel : tensor<3x4x!quant.uniform<i8:f32:0, {0.1, 0.2, 0.3}>> = dense<1> : tensor<12xi8>

@@ -16,7 +16,7 @@ include "mlir/Pass/PassBase.td"
 def QCPrintWeightStatsPass : Pass<"qc-print-weight-stats", "::mlir::ModuleOp"> {
   let summary = "Print a table of the module's weights and their storage";
   let description = [{
-    Prints one row per `qc.weight`: its name, logical shape, element type,
+    Prints one row per `qc.global`: its name, logical shape, element type,
     bytes in storage and bits per weight, then the totals and the size the
     same weights would take in `f32`. The IR is not changed.
 

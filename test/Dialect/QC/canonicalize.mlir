@@ -17,12 +17,14 @@ func.func @requantize_other_type(%x: tensor<4x256x!qc.block<q4_K>>) -> tensor<4x
   return %r : tensor<4x256x!qc.block<q6_K>>
 }
 
-// Tests that an unused dequantize of a weight is erased with the weight (both
-// are pure).
+// Tests that an unused read of a weight and its dequantize are erased (both
+// are pure), and that the global stays.
+// CHECK: qc.global @w
 // CHECK-LABEL: func.func @dead_weight
 // CHECK-NEXT: return
+qc.global @w : tensor<1x32x!qc.block<q8_0>> = dense<0> : tensor<34xi8>
 func.func @dead_weight() {
-  %w = qc.weight "w" : tensor<1x32x!qc.block<q8_0>> = dense<0> : tensor<34xi8>
+  %w = qc.weight @w : tensor<1x32x!qc.block<q8_0>>
   %d = qc.dequantize %w : tensor<1x32x!qc.block<q8_0>> -> tensor<1x32xf32>
   return
 }

@@ -39,51 +39,39 @@ func.func @group_c3(%a: tensor<32x!qc.group<4, 32, f64>>)
 
 // -----
 
-func.func @weight_c1_rank() {
-  // expected-error @+1 {{expects data to be a 1-D tensor of 8-bit integers (C1), got 'tensor<2x18xi8>'}}
-  %w = qc.weight "w" : tensor<1x32x!qc.block<q4_0>> = dense<0> : tensor<2x18xi8>
-  return
-}
+// global_c1_rank
+// expected-error @+1 {{expects data to be a 1-D tensor of 8-bit integers (C1), got 'tensor<2x18xi8>'}}
+qc.global @w : tensor<1x32x!qc.block<q4_0>> = dense<0> : tensor<2x18xi8>
 
 // -----
 
-func.func @weight_c1_element() {
-  // expected-error @+1 {{expects data to be a 1-D tensor of 8-bit integers (C1), got 'tensor<18xf32>'}}
-  %w = qc.weight "w" : tensor<1x32x!qc.block<q4_0>> = dense<0.0> : tensor<18xf32>
-  return
-}
+// global_c1_element
+// expected-error @+1 {{expects data to be a 1-D tensor of 8-bit integers (C1), got 'tensor<18xf32>'}}
+qc.global @w : tensor<1x32x!qc.block<q4_0>> = dense<0.0> : tensor<18xf32>
 
 // -----
 
-func.func @weight_c2() {
-  // expected-error @+1 {{element type 'index' has no storage layout (C2)}}
-  %w = qc.weight "w" : tensor<4xindex> = dense<0> : tensor<32xi8>
-  return
-}
+// global_c2
+// expected-error @+1 {{element type 'index' has no storage layout (C2)}}
+qc.global @w : tensor<4xindex> = dense<0> : tensor<32xi8>
 
 // -----
 
-func.func @weight_c3() {
-  // expected-error @+1 {{(C3) innermost dimension 40 is not a whole number of blocks of 32 weights of '!qc.block<q4_0>'}}
-  %w = qc.weight "w" : tensor<2x40x!qc.block<q4_0>> = dense<0> : tensor<36xi8>
-  return
-}
+// global_c3
+// expected-error @+1 {{(C3) innermost dimension 40 is not a whole number of blocks of 32 weights of '!qc.block<q4_0>'}}
+qc.global @w : tensor<2x40x!qc.block<q4_0>> = dense<0> : tensor<36xi8>
 
 // -----
 
-func.func @weight_c4_size() {
-  // expected-error @+1 {{data holds 35 bytes but 'tensor<2x32x!qc.block<q4_0>>' takes 36 (C4)}}
-  %w = qc.weight "w" : tensor<2x32x!qc.block<q4_0>> = dense<0> : tensor<35xi8>
-  return
-}
+// global_c4_size
+// expected-error @+1 {{data holds 35 bytes but 'tensor<2x32x!qc.block<q4_0>>' takes 36 (C4)}}
+qc.global @w : tensor<2x32x!qc.block<q4_0>> = dense<0> : tensor<35xi8>
 
 // -----
 
-func.func @weight_c4_blob() {
-  // expected-error @+1 {{resource blob 'short' holds 4 bytes but 'tensor<1x32x!qc.block<q4_0>>' takes 18 (C4)}}
-  %w = qc.weight "w" : tensor<1x32x!qc.block<q4_0>> = dense_resource<short> : tensor<18xi8>
-  return
-}
+// global_c4_blob
+// expected-error @+1 {{resource blob 'short' holds 4 bytes but 'tensor<1x32x!qc.block<q4_0>>' takes 18 (C4)}}
+qc.global @w : tensor<1x32x!qc.block<q4_0>> = dense_resource<short> : tensor<18xi8>
 
 {-#
   dialect_resources: {
@@ -92,6 +80,31 @@ func.func @weight_c4_blob() {
     }
   }
 #-}
+
+// -----
+
+func.func @weight_c1() {
+  // expected-error @+1 {{'missing' does not name a qc.global (C1)}}
+  %w = qc.weight @missing : tensor<1x32x!qc.block<q8_0>>
+  return
+}
+
+// -----
+
+qc.global @w : tensor<1x32x!qc.block<q8_0>> = dense<0> : tensor<34xi8>
+func.func @weight_c2() {
+  // expected-error @+1 {{has type 'tensor<1x32x!qc.block<q4_0>>' but 'w' is 'tensor<1x32x!qc.block<q8_0>>' (C2)}}
+  %w = qc.weight @w : tensor<1x32x!qc.block<q4_0>>
+  return
+}
+
+// -----
+
+func.func @global_parent() {
+  // expected-error @+1 {{expects parent op 'builtin.module'}}
+  qc.global @w : tensor<1x32x!qc.block<q8_0>> = dense<0> : tensor<34xi8>
+  return
+}
 
 // -----
 

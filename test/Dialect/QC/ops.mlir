@@ -23,34 +23,30 @@ func.func @block_types(%q4_0: tensor<2x32x!qc.block<q4_0>>, %q4_1: tensor<2x32x!
   return
 }
 
-// CHECK-LABEL: func.func @block_weights
-// CHECK: qc.weight "w.q4_0" : tensor<2x32x!qc.block<q4_0>> = dense_resource<w_q4_0> : tensor<36xi8>
-// CHECK: qc.weight "w.q4_1" : tensor<2x32x!qc.block<q4_1>> = dense_resource<w_q4_1> : tensor<40xi8>
-// CHECK: qc.weight "w.q5_0" : tensor<2x32x!qc.block<q5_0>> = dense_resource<w_q5_0> : tensor<44xi8>
-// CHECK: qc.weight "w.q5_1" : tensor<2x32x!qc.block<q5_1>> = dense_resource<w_q5_1> : tensor<48xi8>
-// CHECK: qc.weight "w.q8_0" : tensor<2x32x!qc.block<q8_0>> = dense_resource<w_q8_0> : tensor<68xi8>
-// CHECK: qc.weight "w.q8_1" : tensor<2x32x!qc.block<q8_1>> = dense_resource<w_q8_1> : tensor<72xi8>
-// CHECK: qc.weight "w.q2_K" : tensor<2x256x!qc.block<q2_K>> = dense_resource<w_q2_K> : tensor<168xi8>
-// CHECK: qc.weight "w.q3_K" : tensor<2x256x!qc.block<q3_K>> = dense_resource<w_q3_K> : tensor<220xi8>
-// CHECK: qc.weight "w.q4_K" : tensor<2x256x!qc.block<q4_K>> = dense_resource<w_q4_K> : tensor<288xi8>
-// CHECK: qc.weight "w.q5_K" : tensor<2x256x!qc.block<q5_K>> = dense_resource<w_q5_K> : tensor<352xi8>
-// CHECK: qc.weight "w.q6_K" : tensor<2x256x!qc.block<q6_K>> = dense_resource<w_q6_K> : tensor<420xi8>
-// CHECK: qc.weight "w.q8_K" : tensor<2x256x!qc.block<q8_K>> = dense_resource<w_q8_K> : tensor<584xi8>
-func.func @block_weights() {
-  %q4_0 = qc.weight "w.q4_0" : tensor<2x32x!qc.block<q4_0>> = dense_resource<w_q4_0> : tensor<36xi8>
-  %q4_1 = qc.weight "w.q4_1" : tensor<2x32x!qc.block<q4_1>> = dense_resource<w_q4_1> : tensor<40xi8>
-  %q5_0 = qc.weight "w.q5_0" : tensor<2x32x!qc.block<q5_0>> = dense_resource<w_q5_0> : tensor<44xi8>
-  %q5_1 = qc.weight "w.q5_1" : tensor<2x32x!qc.block<q5_1>> = dense_resource<w_q5_1> : tensor<48xi8>
-  %q8_0 = qc.weight "w.q8_0" : tensor<2x32x!qc.block<q8_0>> = dense_resource<w_q8_0> : tensor<68xi8>
-  %q8_1 = qc.weight "w.q8_1" : tensor<2x32x!qc.block<q8_1>> = dense_resource<w_q8_1> : tensor<72xi8>
-  %q2_K = qc.weight "w.q2_K" : tensor<2x256x!qc.block<q2_K>> = dense_resource<w_q2_K> : tensor<168xi8>
-  %q3_K = qc.weight "w.q3_K" : tensor<2x256x!qc.block<q3_K>> = dense_resource<w_q3_K> : tensor<220xi8>
-  %q4_K = qc.weight "w.q4_K" : tensor<2x256x!qc.block<q4_K>> = dense_resource<w_q4_K> : tensor<288xi8>
-  %q5_K = qc.weight "w.q5_K" : tensor<2x256x!qc.block<q5_K>> = dense_resource<w_q5_K> : tensor<352xi8>
-  %q6_K = qc.weight "w.q6_K" : tensor<2x256x!qc.block<q6_K>> = dense_resource<w_q6_K> : tensor<420xi8>
-  %q8_K = qc.weight "w.q8_K" : tensor<2x256x!qc.block<q8_K>> = dense_resource<w_q8_K> : tensor<584xi8>
-  return
-}
+// CHECK: qc.global @w.q4_0 : tensor<2x32x!qc.block<q4_0>> = dense_resource<w_q4_0> : tensor<36xi8>
+// CHECK: qc.global @w.q4_1 : tensor<2x32x!qc.block<q4_1>> = dense_resource<w_q4_1> : tensor<40xi8>
+// CHECK: qc.global @w.q5_0 : tensor<2x32x!qc.block<q5_0>> = dense_resource<w_q5_0> : tensor<44xi8>
+// CHECK: qc.global @w.q5_1 : tensor<2x32x!qc.block<q5_1>> = dense_resource<w_q5_1> : tensor<48xi8>
+// CHECK: qc.global @w.q8_0 : tensor<2x32x!qc.block<q8_0>> = dense_resource<w_q8_0> : tensor<68xi8>
+// CHECK: qc.global @w.q8_1 : tensor<2x32x!qc.block<q8_1>> = dense_resource<w_q8_1> : tensor<72xi8>
+// CHECK: qc.global @w.q2_K : tensor<2x256x!qc.block<q2_K>> = dense_resource<w_q2_K> : tensor<168xi8>
+// CHECK: qc.global @w.q3_K : tensor<2x256x!qc.block<q3_K>> = dense_resource<w_q3_K> : tensor<220xi8>
+// CHECK: qc.global @w.q4_K : tensor<2x256x!qc.block<q4_K>> = dense_resource<w_q4_K> : tensor<288xi8>
+// CHECK: qc.global @w.q5_K : tensor<2x256x!qc.block<q5_K>> = dense_resource<w_q5_K> : tensor<352xi8>
+// CHECK: qc.global @w.q6_K : tensor<2x256x!qc.block<q6_K>> = dense_resource<w_q6_K> : tensor<420xi8>
+// CHECK: qc.global @w.q8_K : tensor<2x256x!qc.block<q8_K>> = dense_resource<w_q8_K> : tensor<584xi8>
+qc.global @"w.q4_0" : tensor<2x32x!qc.block<q4_0>> = dense_resource<w_q4_0> : tensor<36xi8>
+qc.global @"w.q4_1" : tensor<2x32x!qc.block<q4_1>> = dense_resource<w_q4_1> : tensor<40xi8>
+qc.global @"w.q5_0" : tensor<2x32x!qc.block<q5_0>> = dense_resource<w_q5_0> : tensor<44xi8>
+qc.global @"w.q5_1" : tensor<2x32x!qc.block<q5_1>> = dense_resource<w_q5_1> : tensor<48xi8>
+qc.global @"w.q8_0" : tensor<2x32x!qc.block<q8_0>> = dense_resource<w_q8_0> : tensor<68xi8>
+qc.global @"w.q8_1" : tensor<2x32x!qc.block<q8_1>> = dense_resource<w_q8_1> : tensor<72xi8>
+qc.global @"w.q2_K" : tensor<2x256x!qc.block<q2_K>> = dense_resource<w_q2_K> : tensor<168xi8>
+qc.global @"w.q3_K" : tensor<2x256x!qc.block<q3_K>> = dense_resource<w_q3_K> : tensor<220xi8>
+qc.global @"w.q4_K" : tensor<2x256x!qc.block<q4_K>> = dense_resource<w_q4_K> : tensor<288xi8>
+qc.global @"w.q5_K" : tensor<2x256x!qc.block<q5_K>> = dense_resource<w_q5_K> : tensor<352xi8>
+qc.global @"w.q6_K" : tensor<2x256x!qc.block<q6_K>> = dense_resource<w_q6_K> : tensor<420xi8>
+qc.global @"w.q8_K" : tensor<2x256x!qc.block<q8_K>> = dense_resource<w_q8_K> : tensor<584xi8>
 
 // Tests group-wise affine types with every offset kind and scale type.
 // CHECK-LABEL: func.func @group_types
@@ -76,22 +72,20 @@ func.func @group_default_offset(%a: tensor<1x32x!qc.group<5, 32, f16, none>>) {
 
 // Tests weights of group, upstream quant and plain types, with resource and
 // dense data.
-// CHECK-LABEL: func.func @other_weights
-func.func @other_weights() {
-  // 2 groups of (f16 scale, u8 zero point, 16 bytes of nibbles) = 38 bytes.
-  // CHECK: qc.weight "g" : tensor<2x32x!qc.group<4, 32, f16, zero_point>> = dense_resource<w_group> : tensor<38xi8>
-  %g = qc.weight "g" : tensor<2x32x!qc.group<4, 32, f16, zero_point>> = dense_resource<w_group> : tensor<38xi8>
-  // Per-channel int8: one byte each.
-  // CHECK: qc.weight "pc" : tensor<2x4x!quant.uniform<i8:f32:0, {1.000000e-01,2.000000e-01}>> = dense<[1, 2, 3, 4, 5, 6, 7, 8]> : tensor<8xi8>
-  %pc = qc.weight "pc" : tensor<2x4x!quant.uniform<i8:f32:0, {0.1, 0.2}>> = dense<[1, 2, 3, 4, 5, 6, 7, 8]> : tensor<8xi8>
-  // Per-tensor int4: two per byte.
-  // CHECK: qc.weight "pt" : tensor<2x4x!quant.uniform<i4:f32, 5.000000e-01>> = dense<[1, 2, 3, 4]> : tensor<4xi8>
-  %pt = qc.weight "pt" : tensor<2x4x!quant.uniform<i4:f32, 0.5>> = dense<[1, 2, 3, 4]> : tensor<4xi8>
-  // A float norm weight kept in f16.
-  // CHECK: qc.weight "norm" : tensor<4xf16> = dense<0> : tensor<8xi8>
-  %n = qc.weight "norm" : tensor<4xf16> = dense<0> : tensor<8xi8>
-  return
-}
+// 2 groups of (f16 scale, u8 zero point, 16 bytes of nibbles) = 38 bytes.
+// CHECK: qc.global @g : tensor<2x32x!qc.group<4, 32, f16, zero_point>> = dense_resource<w_group> : tensor<38xi8>
+qc.global @"g" : tensor<2x32x!qc.group<4, 32, f16, zero_point>> = dense_resource<w_group> : tensor<38xi8>
+// Per-channel int8: one byte each.
+// CHECK: qc.global @pc : tensor<2x4x!quant.uniform<i8:f32:0, {1.000000e-01,2.000000e-01}>> = dense<[1, 2, 3, 4, 5, 6, 7, 8]> : tensor<8xi8>
+qc.global @"pc" : tensor<2x4x!quant.uniform<i8:f32:0, {0.1, 0.2}>> = dense<[1, 2, 3, 4, 5, 6, 7, 8]> : tensor<8xi8>
+// Per-tensor int4: two per byte.
+// CHECK: qc.global @pt : tensor<2x4x!quant.uniform<i4:f32, 5.000000e-01>> = dense<[1, 2, 3, 4]> : tensor<4xi8>
+qc.global @"pt" : tensor<2x4x!quant.uniform<i4:f32, 0.5>> = dense<[1, 2, 3, 4]> : tensor<4xi8>
+// A float norm weight kept in f16.
+// CHECK: qc.global @norm : tensor<4xf16> = dense<0> : tensor<8xi8>
+qc.global @"norm" : tensor<4xf16> = dense<0> : tensor<8xi8>
+
+qc.global @w : tensor<8x256x!qc.block<q4_0>> = dense_resource<w_mm> : tensor<1152xi8>
 
 // Tests the quantize, dequantize, requantize and matmul ops on every kind of
 // quantized type.
@@ -109,7 +103,8 @@ func.func @ops(%x: tensor<4x256xf32>, %h: tensor<4x256xf16>, %xd: tensor<?x256xf
   %u = qc.quantize %x : tensor<4x256xf32> -> tensor<4x256x!quant.uniform<i8:f32, 0.1:3>>
   // CHECK: qc.dequantize %{{.*}} : tensor<4x256x!quant.uniform<i8:f32, 1.000000e-01:3>> -> tensor<4x256xf32>
   %ud = qc.dequantize %u : tensor<4x256x!quant.uniform<i8:f32, 0.1:3>> -> tensor<4x256xf32>
-  %w = qc.weight "w" : tensor<8x256x!qc.block<q4_0>> = dense_resource<w_mm> : tensor<1152xi8>
+  // CHECK: qc.weight @w : tensor<8x256x!qc.block<q4_0>>
+  %w = qc.weight @w : tensor<8x256x!qc.block<q4_0>>
   // CHECK: qc.matmul %{{.*}}, %{{.*}} : tensor<?x256xf32>, tensor<8x256x!qc.block<q4_0>> -> tensor<?x8xf32>
   %y = qc.matmul %xd, %w : tensor<?x256xf32>, tensor<8x256x!qc.block<q4_0>> -> tensor<?x8xf32>
   return %y : tensor<?x8xf32>
@@ -125,34 +120,30 @@ func.func @matmul_per_channel(%x: tensor<2x3x4xf32>, %w: tensor<2x4x!quant.unifo
 
 // Tests that the formats carried without a codec (i-quants, ternary,
 // MXFP4) round-trip too.
-// CHECK-LABEL: func.func @carried_formats
-// CHECK: qc.weight "w.iq2_xxs" : tensor<2x256x!qc.block<iq2_xxs>> = dense_resource<w_iq2_xxs> : tensor<132xi8>
-// CHECK: qc.weight "w.iq2_xs" : tensor<2x256x!qc.block<iq2_xs>> = dense_resource<w_iq2_xs> : tensor<148xi8>
-// CHECK: qc.weight "w.iq3_xxs" : tensor<2x256x!qc.block<iq3_xxs>> = dense_resource<w_iq3_xxs> : tensor<196xi8>
-// CHECK: qc.weight "w.iq1_s" : tensor<2x256x!qc.block<iq1_s>> = dense_resource<w_iq1_s> : tensor<100xi8>
-// CHECK: qc.weight "w.iq4_nl" : tensor<2x32x!qc.block<iq4_nl>> = dense_resource<w_iq4_nl> : tensor<36xi8>
-// CHECK: qc.weight "w.iq3_s" : tensor<2x256x!qc.block<iq3_s>> = dense_resource<w_iq3_s> : tensor<220xi8>
-// CHECK: qc.weight "w.iq2_s" : tensor<2x256x!qc.block<iq2_s>> = dense_resource<w_iq2_s> : tensor<164xi8>
-// CHECK: qc.weight "w.iq4_xs" : tensor<2x256x!qc.block<iq4_xs>> = dense_resource<w_iq4_xs> : tensor<272xi8>
-// CHECK: qc.weight "w.iq1_m" : tensor<2x256x!qc.block<iq1_m>> = dense_resource<w_iq1_m> : tensor<112xi8>
-// CHECK: qc.weight "w.tq1_0" : tensor<2x256x!qc.block<tq1_0>> = dense_resource<w_tq1_0> : tensor<108xi8>
-// CHECK: qc.weight "w.tq2_0" : tensor<2x256x!qc.block<tq2_0>> = dense_resource<w_tq2_0> : tensor<132xi8>
-// CHECK: qc.weight "w.mxfp4" : tensor<2x32x!qc.block<mxfp4>> = dense_resource<w_mxfp4> : tensor<34xi8>
-func.func @carried_formats() {
-  %iq2_xxs = qc.weight "w.iq2_xxs" : tensor<2x256x!qc.block<iq2_xxs>> = dense_resource<w_iq2_xxs> : tensor<132xi8>
-  %iq2_xs = qc.weight "w.iq2_xs" : tensor<2x256x!qc.block<iq2_xs>> = dense_resource<w_iq2_xs> : tensor<148xi8>
-  %iq3_xxs = qc.weight "w.iq3_xxs" : tensor<2x256x!qc.block<iq3_xxs>> = dense_resource<w_iq3_xxs> : tensor<196xi8>
-  %iq1_s = qc.weight "w.iq1_s" : tensor<2x256x!qc.block<iq1_s>> = dense_resource<w_iq1_s> : tensor<100xi8>
-  %iq4_nl = qc.weight "w.iq4_nl" : tensor<2x32x!qc.block<iq4_nl>> = dense_resource<w_iq4_nl> : tensor<36xi8>
-  %iq3_s = qc.weight "w.iq3_s" : tensor<2x256x!qc.block<iq3_s>> = dense_resource<w_iq3_s> : tensor<220xi8>
-  %iq2_s = qc.weight "w.iq2_s" : tensor<2x256x!qc.block<iq2_s>> = dense_resource<w_iq2_s> : tensor<164xi8>
-  %iq4_xs = qc.weight "w.iq4_xs" : tensor<2x256x!qc.block<iq4_xs>> = dense_resource<w_iq4_xs> : tensor<272xi8>
-  %iq1_m = qc.weight "w.iq1_m" : tensor<2x256x!qc.block<iq1_m>> = dense_resource<w_iq1_m> : tensor<112xi8>
-  %tq1_0 = qc.weight "w.tq1_0" : tensor<2x256x!qc.block<tq1_0>> = dense_resource<w_tq1_0> : tensor<108xi8>
-  %tq2_0 = qc.weight "w.tq2_0" : tensor<2x256x!qc.block<tq2_0>> = dense_resource<w_tq2_0> : tensor<132xi8>
-  %mxfp4 = qc.weight "w.mxfp4" : tensor<2x32x!qc.block<mxfp4>> = dense_resource<w_mxfp4> : tensor<34xi8>
-  return
-}
+// CHECK: qc.global @w.iq2_xxs : tensor<2x256x!qc.block<iq2_xxs>> = dense_resource<w_iq2_xxs> : tensor<132xi8>
+// CHECK: qc.global @w.iq2_xs : tensor<2x256x!qc.block<iq2_xs>> = dense_resource<w_iq2_xs> : tensor<148xi8>
+// CHECK: qc.global @w.iq3_xxs : tensor<2x256x!qc.block<iq3_xxs>> = dense_resource<w_iq3_xxs> : tensor<196xi8>
+// CHECK: qc.global @w.iq1_s : tensor<2x256x!qc.block<iq1_s>> = dense_resource<w_iq1_s> : tensor<100xi8>
+// CHECK: qc.global @w.iq4_nl : tensor<2x32x!qc.block<iq4_nl>> = dense_resource<w_iq4_nl> : tensor<36xi8>
+// CHECK: qc.global @w.iq3_s : tensor<2x256x!qc.block<iq3_s>> = dense_resource<w_iq3_s> : tensor<220xi8>
+// CHECK: qc.global @w.iq2_s : tensor<2x256x!qc.block<iq2_s>> = dense_resource<w_iq2_s> : tensor<164xi8>
+// CHECK: qc.global @w.iq4_xs : tensor<2x256x!qc.block<iq4_xs>> = dense_resource<w_iq4_xs> : tensor<272xi8>
+// CHECK: qc.global @w.iq1_m : tensor<2x256x!qc.block<iq1_m>> = dense_resource<w_iq1_m> : tensor<112xi8>
+// CHECK: qc.global @w.tq1_0 : tensor<2x256x!qc.block<tq1_0>> = dense_resource<w_tq1_0> : tensor<108xi8>
+// CHECK: qc.global @w.tq2_0 : tensor<2x256x!qc.block<tq2_0>> = dense_resource<w_tq2_0> : tensor<132xi8>
+// CHECK: qc.global @w.mxfp4 : tensor<2x32x!qc.block<mxfp4>> = dense_resource<w_mxfp4> : tensor<34xi8>
+qc.global @"w.iq2_xxs" : tensor<2x256x!qc.block<iq2_xxs>> = dense_resource<w_iq2_xxs> : tensor<132xi8>
+qc.global @"w.iq2_xs" : tensor<2x256x!qc.block<iq2_xs>> = dense_resource<w_iq2_xs> : tensor<148xi8>
+qc.global @"w.iq3_xxs" : tensor<2x256x!qc.block<iq3_xxs>> = dense_resource<w_iq3_xxs> : tensor<196xi8>
+qc.global @"w.iq1_s" : tensor<2x256x!qc.block<iq1_s>> = dense_resource<w_iq1_s> : tensor<100xi8>
+qc.global @"w.iq4_nl" : tensor<2x32x!qc.block<iq4_nl>> = dense_resource<w_iq4_nl> : tensor<36xi8>
+qc.global @"w.iq3_s" : tensor<2x256x!qc.block<iq3_s>> = dense_resource<w_iq3_s> : tensor<220xi8>
+qc.global @"w.iq2_s" : tensor<2x256x!qc.block<iq2_s>> = dense_resource<w_iq2_s> : tensor<164xi8>
+qc.global @"w.iq4_xs" : tensor<2x256x!qc.block<iq4_xs>> = dense_resource<w_iq4_xs> : tensor<272xi8>
+qc.global @"w.iq1_m" : tensor<2x256x!qc.block<iq1_m>> = dense_resource<w_iq1_m> : tensor<112xi8>
+qc.global @"w.tq1_0" : tensor<2x256x!qc.block<tq1_0>> = dense_resource<w_tq1_0> : tensor<108xi8>
+qc.global @"w.tq2_0" : tensor<2x256x!qc.block<tq2_0>> = dense_resource<w_tq2_0> : tensor<132xi8>
+qc.global @"w.mxfp4" : tensor<2x32x!qc.block<mxfp4>> = dense_resource<w_mxfp4> : tensor<34xi8>
 
 {-#
   dialect_resources: {

@@ -69,10 +69,10 @@ static LogicalResult requireQuantized(Operation *op, Type type,
 }
 
 //===----------------------------------------------------------------------===//
-// WeightOp
+// GlobalOp
 //===----------------------------------------------------------------------===//
 
-std::optional<ArrayRef<char>> WeightOp::getRawBytes() {
+std::optional<ArrayRef<char>> GlobalOp::getRawBytes() {
   Attribute data = getData();
   if (auto resource = dyn_cast<DenseResourceElementsAttr>(data)) {
     if (AsmResourceBlob *blob = resource.getRawHandle().getBlob())
@@ -87,30 +87,31 @@ std::optional<ArrayRef<char>> WeightOp::getRawBytes() {
   return std::nullopt;
 }
 
-LogicalResult WeightOp::verify() {
-  // weight_c1
+LogicalResult GlobalOp::verify() {
+  // global_c1
   ShapedType dataType = getData().getShapedType();
   if (dataType.getRank() != 1 || !dataType.getElementType().isInteger(8))
     return emitOpError() << "expects data to be a 1-D tensor of 8-bit "
                             "integers (C1), got "
                          << dataType;
-  // weight_c2
-  Type element = getType().getElementType();
+  // global_c2
+  RankedTensorType type = getTensorType();
+  Type element = type.getElementType();
   if (!element.isIntOrFloat() && !isQuantizedElementType(element))
     return emitOpError() << "element type " << element
                          << " has no storage layout (C2)";
-  // weight_c3
-  FailureOr<int64_t> size = getStorageSize(getType(), [&] {
+  // global_c3
+  FailureOr<int64_t> size = getStorageSize(type, [&] {
     InFlightDiagnostic diag = emitOpError();
     diag << "(C3) ";
     return diag;
   });
   if (failed(size))
     return failure();
-  // weight_c4
+  // global_c4
   if (dataType.getDimSize(0) != *size)
     return emitOpError() << "data holds " << dataType.getDimSize(0)
-                         << " bytes but " << getType() << " takes " << *size
+                         << " bytes but " << type << " takes " << *size
                          << " (C4)";
   if (auto resource = dyn_cast<DenseResourceElementsAttr>(getData()))
     if (AsmResourceBlob *blob = resource.getRawHandle().getBlob())
@@ -118,7 +119,25 @@ LogicalResult WeightOp::verify() {
         return emitOpError() << "resource blob '"
                              << resource.getRawHandle().getKey() << "' holds "
                              << blob->getData().size() << " bytes but "
-                             << getType() << " takes " << *size << " (C4)";
+                             << type << " takes " << *size << " (C4)";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// WeightOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult WeightOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  // weight_c1
+  auto global =
+      symbolTable.lookupNearestSymbolFrom<GlobalOp>(*this, getNameAttr());
+  if (!global)
+    return emitOpError() << "'" << getName()
+                         << "' does not name a qc.global (C1)";
+  // weight_c2
+  if (global.getType() != getType())
+    return emitOpError() << "has type " << getType() << " but '" << getName()
+                         << "' is " << global.getType() << " (C2)";
   return success();
 }
 

@@ -13,6 +13,7 @@
 
 include "mlir/IR/OpBase.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
+include "mlir/IR/SymbolInterfaces.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "quantc/Dialect/QC/IR/QCTypes.td"
 
@@ -25,41 +26,71 @@ def QC_QuantizedTensor : RankedTensorOf<[AnyType]> {
   let summary = "ranked tensor of quantized elements";
 }
 
-def QC_WeightOp : QC_Op<"weight", [Pure]> {
-  let summary = "a named weight whose bytes live in a resource blob";
+def QC_GlobalOp : QC_Op<"global", [Symbol, IsolatedFromAbove,
+                                    HasParent<"::mlir::ModuleOp">]> {
+  let summary = "a named weight of the model and the bytes that hold it";
   let description = [{
-    Declares one weight tensor of the model: its name (as in the source file),
-    its logical type and the bytes that hold it. The bytes are a 1-D tensor of
-    `i8`, usually a `dense_resource` blob that the importer points at the
-    memory-mapped file. The element type may be a qc type, a
+    Declares one weight tensor of the model at module level: its name (the
+    symbol, spelled as in the source file), its logical type and its bytes.
+    The bytes are a 1-D tensor of `i8`, normally a `dense_resource` blob that
+    the importer points at the memory-mapped file, so a model's weights are
+    never copied into the context. The element type may be a qc type, a
     `!quant.uniform` type, or a plain float or integer type (norm weights,
-    biases, embeddings kept in F32/F16).
+    biases, embeddings kept in F32/F16). A module of `qc.global`s is a
+    weights container (what a GGUF or safetensors file holds); functions use
+    them through `qc.weight`.
 
     Constraints:
     - (C1) `data` is a 1-D tensor of 8-bit integers.
-    - (C2) the element type of `result` is a float, an integer, or a type with
+    - (C2) the element type of `type` is a float, an integer, or a type with
       `QuantizedTypeInterface`.
-    - (C3) `result` has a static shape whose innermost dimension is a whole
-      number of blocks.
-    - (C4) the size of `data` is the storage size of `result`; when the blob is
+    - (C3) `type` is a ranked tensor with a static shape whose innermost
+      dimension is a whole number of blocks.
+    - (C4) the size of `data` is the storage size of `type`; when the blob is
       loaded its byte length is that size too.
 
     Example:
 
     ```mlir
-    %w = qc.weight "blk.0.attn_q.weight" : tensor<64x64x!qc.block<q4_0>>
+    qc.global @"blk.0.attn_q.weight" : tensor<64x64x!qc.block<q4_0>>
         = dense_resource<blk.0.attn_q> : tensor<2304xi8>
     ```
   }];
-  let arguments = (ins StrAttr:$name, ElementsAttr:$data);
-  let results = (outs AnyStaticShapeTensor:$result);
-  let assemblyFormat = "$name attr-dict `:` type($result) `=` $data";
+  let arguments = (ins SymbolNameAttr:$sym_name,
+                       TypeAttrOf<AnyStaticShapeTensor>:$type,
+                       ElementsAttr:$data);
+  let assemblyFormat = "$sym_name attr-dict `:` $type `=` $data";
   let hasVerifier = 1;
   let extraClassDeclaration = [{
+    /// The logical type of the weight.
+    ::mlir::RankedTensorType getTensorType() {
+      return ::llvm::cast<::mlir::RankedTensorType>(getType());
+    }
     /// The raw bytes, when they are available (a loaded resource blob or a
     /// dense attribute); std::nullopt otherwise.
     std::optional<::llvm::ArrayRef<char>> getRawBytes();
   }];
+}
+
+def QC_WeightOp : QC_Op<"weight", [Pure,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "the value of a `qc.global` weight";
+  let description = [{
+    Reads the weight that `qc.global @name` declares.
+
+    Constraints:
+    - (C1) `name` refers to a `qc.global` in the enclosing module.
+    - (C2) `result` has the type of that global.
+
+    Example:
+
+    ```mlir
+    %w = qc.weight @"blk.0.attn_q.weight" : tensor<64x64x!qc.block<q4_0>>
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$name);
+  let results = (outs AnyStaticShapeTensor:$result);
+  let assemblyFormat = "$name attr-dict `:` type($result)";
 }
 
 def QC_QuantizeOp : QC_Op<"quantize", [Pure, SameOperandsAndResultShape]> {
