@@ -289,3 +289,34 @@ func.func @matmul_c6(%x: tensor<4x2xf32>, %w: tensor<8x2x!quant.uniform<i8:f32:1
   %y = qc.matmul %x, %w : tensor<4x2xf32>, tensor<8x2x!quant.uniform<i8:f32:1, {0.1, 0.2}>> -> tensor<4x8xf32>
   return
 }
+
+// -----
+
+// qc.quantize_to must keep the global's shape.
+// expected-error @+1 {{'qc.quantize_to' must be a tensor type of shape 'tensor<1x32xf32>', got tensor<2x32x!qc.block<q8_0>>}}
+qc.global @w {qc.quantize_to = tensor<2x32x!qc.block<q8_0>>} : tensor<1x32xf32> = dense<0> : tensor<128xi8>
+
+// -----
+
+// qc.quantize_to must name a type the rows can be stored in.
+// expected-error @+1 {{'qc.quantize_to': innermost dimension 32 is not a whole number of blocks of 256 weights of '!qc.block<q4_K>'}}
+qc.global @w {qc.quantize_to = tensor<1x32x!qc.block<q4_K>>} : tensor<1x32xf32> = dense<0> : tensor<128xi8>
+
+// -----
+
+// expected-error @+1 {{'qc.quantize_to' is only valid on qc.global}}
+func.func @quantize_to_elsewhere() attributes {qc.quantize_to = tensor<1xf32>} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'qc.metadata' entries must be ["key", value], got ["general.name"]}}
+module attributes {qc.metadata = [["general.name"]]} {
+}
+
+// -----
+
+// expected-error @+1 {{unknown qc attribute 'qc.bogus'}}
+module attributes {qc.bogus = 1} {
+}

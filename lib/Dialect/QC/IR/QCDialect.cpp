@@ -9,6 +9,7 @@
 #include "quantc/Dialect/QC/IR/QCTypes.h"
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/IR/BuiltinOps.h"
 
 #include <numeric>
 
@@ -52,4 +53,47 @@ void QCDialect::initialize() {
       QuantStorageModel<quant::UniformQuantizedPerAxisType>>(ctx);
   quant::UniformQuantizedSubChannelType::attachInterface<
       QuantStorageModel<quant::UniformQuantizedSubChannelType>>(ctx);
+}
+
+LogicalResult QCDialect::verifyOperationAttribute(Operation *op,
+                                                  NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  if (name == kQuantizeToAttrName) {
+    auto global = dyn_cast<GlobalOp>(op);
+    if (!global)
+      return op->emitError() << "'" << name << "' is only valid on qc.global";
+    auto typeAttr = dyn_cast<TypeAttr>(attr.getValue());
+    auto target =
+        typeAttr ? dyn_cast<RankedTensorType>(typeAttr.getValue()) : nullptr;
+    if (!target || target.getShape() != global.getTensorType().getShape())
+      return op->emitError() << "'" << name << "' must be a tensor type of shape "
+                             << global.getTensorType() << ", got "
+                             << attr.getValue();
+    return getStorageSize(target, [&] {
+      InFlightDiagnostic diag = op->emitError();
+      diag << "'" << name << "': ";
+      return diag;
+    });
+  }
+  if (name == kMetadataAttrName) {
+    auto pairs = dyn_cast<ArrayAttr>(attr.getValue());
+    if (!isa<ModuleOp>(op) || !pairs)
+      return op->emitError() << "'" << name
+                             << "' must be an array on a builtin.module";
+    for (Attribute pair : pairs) {
+      auto kv = dyn_cast<ArrayAttr>(pair);
+      if (!kv || kv.size() != 2 || !isa<StringAttr>(kv[0]))
+        return op->emitError() << "'" << name
+                               << "' entries must be [\"key\", value], got "
+                               << pair;
+    }
+    return success();
+  }
+  if (name == kGGUFVersionAttrName) {
+    if (!isa<ModuleOp>(op) || !isa<IntegerAttr>(attr.getValue()))
+      return op->emitError() << "'" << name
+                             << "' must be an integer on a builtin.module";
+    return success();
+  }
+  return op->emitError() << "unknown qc attribute '" << name << "'";
 }

@@ -31,7 +31,22 @@ def QC_Dialect : Dialect {
   let useDefaultTypePrinterParser = 1;
   let dependentDialects = ["::mlir::quant::QuantDialect"];
   let hasCanonicalizer = 0;
+  let hasOperationAttrVerify = 1;
   let extraClassDeclaration = [{
+    /// On a module: the model's metadata in file order, an array of
+    /// `[key, value]` pairs. Values keep their GGUF type: `ui8`..`si64`
+    /// integers, `f32`/`f64` floats, `i1` bools, strings, dense tensors for
+    /// numeric arrays and arrays of strings or of arrays.
+    static constexpr ::llvm::StringLiteral kMetadataAttrName = "qc.metadata";
+    /// On a module: the GGUF version the model was read from (`ui32`).
+    static constexpr ::llvm::StringLiteral kGGUFVersionAttrName =
+        "qc.gguf_version";
+    /// On a `qc.global`: the type a quantization plan chose for it
+    /// (`qc-plan-quantization` writes it, `qc-quantize-weights` carries it
+    /// out). A ranked tensor type of the global's shape.
+    static constexpr ::llvm::StringLiteral kQuantizeToAttrName =
+        "qc.quantize_to";
+
   private:
     void registerTypes();
   }];
