@@ -31,4 +31,44 @@ def QCPrintWeightStatsPass : Pass<"qc-print-weight-stats", "::mlir::ModuleOp"> {
   let dependentDialects = ["::quantc::qc::QCDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// Weight quantization
+//===----------------------------------------------------------------------===//
+
+def QCPlanQuantizationPass : Pass<"qc-plan-quantization", "::mlir::ModuleOp"> {
+  let summary = "Choose each weight's type with a llama-quantize file type";
+  let description = [{
+    Writes a quantization plan into the IR: every `qc.global` whose type
+    changes gets a `qc.quantize_to` attribute naming its new type. The plan
+    follows llama.cpp's mixes for `file-type` (`Q4_K_M` gives `attn_v` and
+    `ffn_down` of some layers `q6_K`, the output matrix `q6_K`, ...), reads
+    the model's shape (architecture, block count, head counts, experts) from
+    `qc.metadata`, and sets `general.file_type` and
+    `general.quantization_version` there as llama-quantize does. The plan is
+    plain IR: it can be printed, diffed, edited by hand and replayed with
+    `qc-quantize-weights`.
+
+    ```
+    $ quantc-opt --qc-plan-quantization=file-type=Q4_K_M model.mlirbc
+    ```
+  }];
+  let options = [
+    Option<"fileType", "file-type", "std::string", /*default=*/"\"Q8_0\"",
+           "llama-quantize file type: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, "
+           "Q8_0, Q2_K, Q2_K_S, Q3_K_S, Q3_K_M, Q3_K_L, Q4_K_S, Q4_K_M, "
+           "Q5_K_S, Q5_K_M, Q6_K">,
+    Option<"pure", "pure", "bool", /*default=*/"false",
+           "Give every quantizable matrix the file type's default type">,
+    ListOption<"tensorTypes", "tensor-type", "std::string",
+               "REGEX=TYPE: tensors whose name matches REGEX get TYPE">,
+    Option<"outputTensorType", "output-tensor-type", "std::string",
+           /*default=*/"\"\"", "Type of output.weight">,
+    Option<"tokenEmbeddingType", "token-embedding-type", "std::string",
+           /*default=*/"\"\"", "Type of token_embd.weight">,
+    Option<"withImatrix", "with-imatrix", "bool", /*default=*/"false",
+           "An importance matrix will be used (changes some choices)">,
+  ];
+  let dependentDialects = ["::quantc::qc::QCDialect"];
+}
+
 #endif // QUANTC_TRANSFORMS_PASSES_TD

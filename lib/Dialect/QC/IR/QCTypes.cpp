@@ -183,3 +183,89 @@ quantc::qc::getStorageSize(ShapedType type,
   }
   return bytes;
 }
+
+//===----------------------------------------------------------------------===//
+// ggml type ids
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct PlainGGMLType {
+  uint32_t id;
+  const char *name;
+};
+// enum ggml_type's unquantized members.
+constexpr PlainGGMLType kPlainGGMLTypes[] = {
+    {0, "f32"},  {1, "f16"},  {24, "i8"},  {25, "i16"},
+    {26, "i32"}, {27, "i64"}, {28, "f64"}, {30, "bf16"},
+};
+} // namespace
+
+Type quantc::qc::getTypeForGGMLType(MLIRContext *context, uint32_t ggmlType) {
+  Builder b(context);
+  switch (ggmlType) {
+  case 0:
+    return b.getF32Type();
+  case 1:
+    return b.getF16Type();
+  case 24:
+    return b.getIntegerType(8);
+  case 25:
+    return b.getIntegerType(16);
+  case 26:
+    return b.getIntegerType(32);
+  case 27:
+    return b.getIntegerType(64);
+  case 28:
+    return b.getF64Type();
+  case 30:
+    return b.getBF16Type();
+  default:
+    break;
+  }
+  if (std::optional<num::BlockFormat> format =
+          num::blockFormatFromGGMLType(ggmlType))
+    return BlockType::get(context, static_cast<BlockFormat>(*format));
+  return nullptr;
+}
+
+std::optional<uint32_t> quantc::qc::getGGMLType(Type elementType) {
+  if (auto block = dyn_cast<BlockType>(elementType))
+    return getInfo(block.getFormat()).ggmlType;
+  if (elementType.isF32())
+    return 0;
+  if (elementType.isF16())
+    return 1;
+  if (elementType.isBF16())
+    return 30;
+  if (elementType.isF64())
+    return 28;
+  if (elementType.isSignlessInteger(8))
+    return 24;
+  if (elementType.isSignlessInteger(16))
+    return 25;
+  if (elementType.isSignlessInteger(32))
+    return 26;
+  if (elementType.isSignlessInteger(64))
+    return 27;
+  return std::nullopt;
+}
+
+std::optional<uint32_t> quantc::qc::parseGGMLTypeName(StringRef name) {
+  for (const PlainGGMLType &plain : kPlainGGMLTypes)
+    if (name.equals_insensitive(plain.name))
+      return plain.id;
+  if (std::optional<num::BlockFormat> format =
+          num::parseBlockFormat(std::string_view(name.data(), name.size())))
+    return num::getBlockFormatInfo(*format).ggmlType;
+  return std::nullopt;
+}
+
+std::string quantc::qc::getGGMLTypeName(uint32_t ggmlType) {
+  for (const PlainGGMLType &plain : kPlainGGMLTypes)
+    if (plain.id == ggmlType)
+      return plain.name;
+  if (std::optional<num::BlockFormat> format =
+          num::blockFormatFromGGMLType(ggmlType))
+    return stringifyBlockFormat(static_cast<BlockFormat>(*format)).str();
+  return "type" + std::to_string(ggmlType);
+}

@@ -38,6 +38,21 @@ mlir::LogicalResult
 verifyWholeBlocks(mlir::ShapedType type,
                   llvm::function_ref<mlir::InFlightDiagnostic()> emitError);
 
+/// The element type that stores ggml type `ggmlType` (`enum ggml_type`):
+/// f32, f16, bf16, f64, i8..i64, or `!qc.block<...>`; null for a type ggml
+/// does not define.
+mlir::Type getTypeForGGMLType(mlir::MLIRContext *context, uint32_t ggmlType);
+
+/// The ggml type id of an element type, if GGUF can store it.
+std::optional<uint32_t> getGGMLType(mlir::Type elementType);
+
+/// Parses a ggml type name as llama.cpp spells it ("q4_K", "Q8_0", "f16",
+/// "BF16"), case-insensitively.
+std::optional<uint32_t> parseGGMLTypeName(llvm::StringRef name);
+
+/// ggml's name of a type id ("q4_K", "f32").
+std::string getGGMLTypeName(uint32_t ggmlType);
+
 } // namespace quantc::qc
 
 #endif // QUANTC_DIALECT_QC_IR_QCTYPES_H
