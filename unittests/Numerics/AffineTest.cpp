@@ -109,6 +109,19 @@ TEST(SolveAffineTest, SignedRange) {
   EXPECT_EQ(quantizeValue(0.0f, *p, r), -1);
 }
 
+TEST(SolveAffineTest, ZeroPointTiesToEven) {
+  // Scale exactly 1 and an intermediate zero point exactly k + 0.5.
+  absl::StatusOr<AffineParams> p = solveAffine(-2.5f, 252.5f, 8, false);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(*p, (AffineParams{1.0f, 2})); // 2.5 -> 2, not 3
+  p = solveAffine(-0.5f, 254.5f, 8, false);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(*p, (AffineParams{1.0f, 0})); // 0.5 -> 0
+  p = solveAffine(-131.5f, 123.5f, 8, true);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(*p, (AffineParams{1.0f, 4})); // -128 + 131.5 = 3.5 -> 4
+}
+
 TEST(SolveAffineTest, ZeroIsExactlyRepresentable) {
   std::mt19937 rng(1234);
   std::uniform_real_distribution<float> dist(-100.0f, 100.0f);
@@ -254,12 +267,18 @@ TEST(SpanTest, SizeMismatchesAreInvalidArgument) {
   EXPECT_NE(s.message().find("3"), absl::string_view::npos) << s;
   EXPECT_NE(s.message().find("4"), absl::string_view::npos) << s;
   EXPECT_EQ(q, (std::vector<int32_t>(3, -7))); // nothing written
+  std::vector<int32_t> q6(6);
+  EXPECT_EQ(quantizeAffine(x, AffineParams{1.0f, 0}, IntRange{0, 255}, q6).code(),
+            absl::StatusCode::kInvalidArgument); // too large is a mismatch too
 
   std::vector<int32_t> q5(5);
   std::vector<float> out(4);
   s = dequantizeAffine(q5, AffineParams{1.0f, 0}, out);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("expected 5"), absl::string_view::npos) << s;
+  std::vector<float> out6(6);
+  EXPECT_EQ(dequantizeAffine(q5, AffineParams{1.0f, 0}, out6).code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST(SpanTest, BadParametersAreInvalidArgument) {

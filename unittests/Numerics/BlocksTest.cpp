@@ -1,6 +1,7 @@
 //===- BlocksTest.cpp - llama.cpp block format table tests ----------------===//
 
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
 
@@ -42,7 +43,20 @@ TEST(BlocksTest, SizesMatchGGMLStructs) {
       {BlockFormat::Q5_K, 256, 2 + 2 + 12 + 32 + 128},
       {BlockFormat::Q6_K, 256, 128 + 64 + 16 + 2},
       {BlockFormat::Q8_K, 256, 4 + 256 + 2 * 16},
+      {BlockFormat::IQ2_XXS, 256, 2 + 2 * 32},
+      {BlockFormat::IQ2_XS, 256, 2 + 2 * 32 + 8},
+      {BlockFormat::IQ3_XXS, 256, 2 + 96},
+      {BlockFormat::IQ1_S, 256, 2 + 32 + 2 * 8},
+      {BlockFormat::IQ4_NL, 32, 2 + 16},
+      {BlockFormat::IQ3_S, 256, 2 + 64 + 8 + 32 + 4},
+      {BlockFormat::IQ2_S, 256, 2 + 64 + 8 + 8},
+      {BlockFormat::IQ4_XS, 256, 2 + 2 + 4 + 128},
+      {BlockFormat::IQ1_M, 256, 32 + 16 + 8},
+      {BlockFormat::TQ1_0, 256, 48 + 4 + 2},
+      {BlockFormat::TQ2_0, 256, 64 + 2},
+      {BlockFormat::MXFP4, 32, 1 + 16},
   };
+  static_assert(std::size(expected) == kBlockFormats.size());
   for (const Expected &e : expected) {
     const BlockFormatInfo &info = getBlockFormatInfo(e.format);
     EXPECT_EQ(info.blockSize, e.blockSize) << info.name;
@@ -59,6 +73,9 @@ TEST(BlocksTest, BitsPerWeight) {
   EXPECT_DOUBLE_EQ(bitsPerWeight(BlockFormat::Q4_K), 4.5);
   EXPECT_DOUBLE_EQ(bitsPerWeight(BlockFormat::Q6_K), 6.5625);
   EXPECT_DOUBLE_EQ(bitsPerWeight(BlockFormat::Q2_K), 2.625);
+  EXPECT_DOUBLE_EQ(bitsPerWeight(BlockFormat::IQ4_XS), 4.25);
+  EXPECT_DOUBLE_EQ(bitsPerWeight(BlockFormat::TQ1_0), 1.6875);
+  EXPECT_DOUBLE_EQ(bitsPerWeight(BlockFormat::MXFP4), 4.25);
 }
 
 TEST(BlocksTest, ParseBothSpellings) {
@@ -67,6 +84,10 @@ TEST(BlocksTest, ParseBothSpellings) {
   EXPECT_EQ(parseBlockFormat("Q4_k"), BlockFormat::Q4_K);
   EXPECT_EQ(parseBlockFormat("q8_0"), BlockFormat::Q8_0);
   EXPECT_EQ(parseBlockFormat("Q6_K"), BlockFormat::Q6_K);
+  EXPECT_EQ(parseBlockFormat("IQ2_XXS"), BlockFormat::IQ2_XXS);
+  EXPECT_EQ(parseBlockFormat("iq4_nl"), BlockFormat::IQ4_NL);
+  EXPECT_EQ(parseBlockFormat("MxFp4"), BlockFormat::MXFP4);
+  EXPECT_EQ(parseBlockFormat("iq2_xx"), std::nullopt);
   EXPECT_EQ(parseBlockFormat("q4"), std::nullopt);
   EXPECT_EQ(parseBlockFormat(""), std::nullopt);
   EXPECT_EQ(parseBlockFormat("q4_kx"), std::nullopt);
@@ -92,9 +113,16 @@ TEST(BlocksTest, GGMLTypeIds) {
   EXPECT_EQ(blockFormatFromGGMLType(12), BlockFormat::Q4_K);
   EXPECT_EQ(blockFormatFromGGMLType(14), BlockFormat::Q6_K);
   EXPECT_EQ(blockFormatFromGGMLType(15), BlockFormat::Q8_K);
-  // F32, F16, the removed Q4_2 / Q4_3, and IQ formats are not block formats
-  // here.
-  for (uint32_t id : {0u, 1u, 4u, 5u, 16u, 30u, 1000u})
+  EXPECT_EQ(blockFormatFromGGMLType(16), BlockFormat::IQ2_XXS);
+  EXPECT_EQ(blockFormatFromGGMLType(23), BlockFormat::IQ4_XS);
+  EXPECT_EQ(blockFormatFromGGMLType(29), BlockFormat::IQ1_M);
+  EXPECT_EQ(blockFormatFromGGMLType(34), BlockFormat::TQ1_0);
+  EXPECT_EQ(blockFormatFromGGMLType(35), BlockFormat::TQ2_0);
+  EXPECT_EQ(blockFormatFromGGMLType(39), BlockFormat::MXFP4);
+  // F32, F16, the removed Q4_2 / Q4_3, I8..F64, BF16 and the removed
+  // repacked formats are not block formats.
+  for (uint32_t id : {0u, 1u, 4u, 5u, 24u, 25u, 26u, 27u, 28u, 30u, 31u, 32u, 33u, 36u,
+                      37u, 38u, 40u, 1000u})
     EXPECT_EQ(blockFormatFromGGMLType(id), std::nullopt) << id;
   for (const BlockFormatInfo &info : kBlockFormats)
     EXPECT_EQ(blockFormatFromGGMLType(info.ggmlType), info.format) << info.name;
@@ -110,6 +138,8 @@ TEST(BlocksTest, RowBytes) {
   EXPECT_EQ(rowBytes(BlockFormat::Q4_K, 100), std::nullopt);
   EXPECT_EQ(rowBytes(BlockFormat::Q4_K, 32), std::nullopt); // a Q4_0 block, not Q4_K
   EXPECT_EQ(rowBytes(BlockFormat::Q8_K, 257), std::nullopt);
+  EXPECT_EQ(rowBytes(BlockFormat::MXFP4, 64), 34u);
+  EXPECT_EQ(rowBytes(BlockFormat::IQ4_NL, 48), std::nullopt);
 }
 
 } // namespace
