@@ -1,36 +1,45 @@
 #!/usr/bin/env bash
-# The main job, on the example shipped in the repo. Until the model importers
-# land, the example is IR: examples/tiny-mlp.mlir, three quantized linear
-# layers (Q8_0, Q4_0, per-channel int8) whose weights are resource blobs made
-# by examples/generate_sample.py.
+# The main job on the example model: import, quantize, inspect, and measure
+# the accuracy against float with llama.cpp itself.
+#
+# The example is a small llama model with deterministic generated weights
+# (scripts/make_tiny_llama.py: 2 layers, 256-wide, 512-token vocabulary),
+# written both as a GGUF file and as a Hugging Face safetensors directory.
+# quantc imports it into MLIR (qc.global weights over the memory-mapped file),
+# plans the llama-quantize mix (qc-plan-quantization), re-encodes the weights
+# (qc-quantize-weights, byte-identical to ggml's quantizers) and writes GGUF;
+# llama.cpp (node-llama-cpp, offline) then runs the float and the quantized
+# models on the same tokens.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 "$QUANTC_ROOT/scripts/build.sh" >/dev/null
 bin=$QUANTC_BUILD/bin
-example=$QUANTC_ROOT/examples/tiny-mlp.mlir
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+work=$QUANTC_BUILD/demo
+rm -rf "$work" && mkdir -p "$work"
 
 "$bin/quantc" --version
 
-say "1. Parse and verify $example, print it, parse the print again"
-"$bin/quantc-opt" "$example" -o "$tmp/once.mlir"
-"$bin/quantc-opt" "$tmp/once.mlir" -o "$tmp/twice.mlir"
-cmp -s "$tmp/once.mlir" "$tmp/twice.mlir" || die "the printed IR did not round-trip"
-echo "   ok: $(grep -c 'qc\.' "$tmp/once.mlir") qc ops verified; the textual round trip is identical"
-"$bin/quantc-opt" "$example" --emit-bytecode -o "$tmp/model.mlirbc"
-"$bin/quantc-opt" "$tmp/model.mlirbc" -o "$tmp/from-bytecode.mlir"
-cmp -s "$tmp/once.mlir" "$tmp/from-bytecode.mlir" || die "the bytecode did not round-trip"
-echo "   ok: bytecode round trip identical ($(stat -c %s "$tmp/model.mlirbc") bytes of bytecode," \
-     "$(stat -c %s "$example") bytes of text)"
+say "1. Generate the example model (F32 GGUF + Hugging Face safetensors)"
+python3 "$QUANTC_ROOT/scripts/make_tiny_llama.py" "$work/tiny-llama-f32.gguf" --safetensors "$work/tiny-llama-hf"
+ls -l "$work/tiny-llama-f32.gguf" "$work/tiny-llama-hf" | sed 's/^/   /'
 
-say "2. The weights and their storage (quantc-opt --qc-print-weight-stats)"
-"$bin/quantc-opt" "$example" --qc-print-weight-stats -o /dev/null | sed 's/^/   /'
+say "2. quantc inspect: tensors, and the size at each llama-quantize type"
+"$bin/quantc" inspect "$work/tiny-llama-f32.gguf" | sed -n '/^total/,$p' | sed 's/^/   /'
 
-say "3. Canonicalize: fold the same-type requantize, drop the unused weight read"
-before=$(grep -cE 'qc\.(weight|requantize) ' "$tmp/once.mlir")
-"$bin/quantc-opt" "$example" --canonicalize -o "$tmp/canon.mlir"
-after=$(grep -cE 'qc\.(weight|requantize) ' "$tmp/canon.mlir")
-echo "   qc.weight + qc.requantize ops: $before before, $after after"
-grep -E '= qc\.' "$tmp/canon.mlir" | sed -E 's/\{[^}]{60,}\}/{...}/; s/^ */   /'
+say "3. quantc quantize: Q8_0 from the GGUF file, Q4_K_M from the safetensors directory"
+"$bin/quantc" quantize "$work/tiny-llama-f32.gguf" "$work/tiny-llama-q8_0.gguf" Q8_0 | sed 's/^/   /'
+"$bin/quantc" quantize "$work/tiny-llama-hf" "$work/tiny-llama-q4_k_m.gguf" Q4_K_M | sed 's/^/   /'
+
+say "4. The plan in the IR: quantc-opt on the imported, quantized model"
+"$bin/quantc-translate" --import-gguf "$work/tiny-llama-q4_k_m.gguf" |
+  "$bin/quantc-opt" --qc-print-weight-stats -o /dev/null | sed 's/^/   /'
+
+say "5. Accuracy against float, run by llama.cpp (cosine of the logits over 24 positions)"
+for q in q8_0 q4_k_m; do
+  node "$QUANTC_ROOT/test/e2e/llama-logits.mjs" "$QUANTC_TOOLS/node-llama-cpp" \
+    "$work/tiny-llama-f32.gguf" "$work/tiny-llama-$q.gguf" 0 | head -n 1 | sed 's/^/   /'
+done
+echo "   (the weights are random: this measures the pipeline, not a real model's quality)"
+echo
+echo "The files are in $work."

@@ -22,7 +22,7 @@ PACKAGES=(
   # LLVM-free layer, tests and benchmarks.
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
   # lit runs on Debian's python3.
-  python3
+  python3 git
 )
 
 missing=()
@@ -67,6 +67,22 @@ if [[ ! -f $GGML_BASE_LIB ]]; then
     "node-llama-cpp@$QUANTC_LLAMA_NPM_VERSION" \
     "@node-llama-cpp/linux-x64@$QUANTC_LLAMA_NPM_VERSION" >/dev/null
   [[ -f $GGML_BASE_LIB ]] || die "libggml-base.so was not installed at $GGML_BASE_LIB"
+fi
+
+# llama.cpp's real vocab-only GGUF files (models/ggml-vocab-*.gguf, MIT),
+# test inputs for the GGUF reader, from the llama.cpp source bundle that the
+# node-llama-cpp package ships.
+LLAMA_VOCAB_DIR=$QUANTC_TOOLS/llama-vocab
+if ! compgen -G "$LLAMA_VOCAB_DIR/ggml-vocab-*.gguf" >/dev/null; then
+  say "Extracting llama.cpp's ggml-vocab-*.gguf files into $LLAMA_VOCAB_DIR"
+  bundle=$QUANTC_LLAMA_PREFIX/node_modules/node-llama-cpp/llama/gitRelease.bundle
+  work=$(mktemp -d)
+  git clone --quiet --no-checkout "$bundle" "$work/llama.cpp"
+  git -C "$work/llama.cpp" archive HEAD models |
+    tar -x -C "$work" --wildcards 'models/ggml-vocab-*.gguf'
+  mkdir -p "$LLAMA_VOCAB_DIR"
+  cp "$work"/models/ggml-vocab-*.gguf "$LLAMA_VOCAB_DIR/"
+  rm -rf "$work"
 fi
 
 for tool in "$LLVM_PREFIX/bin/clang++" "$LLVM_PREFIX/bin/lit" "$LLVM_PREFIX/bin/FileCheck"; do

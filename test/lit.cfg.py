@@ -20,3 +20,5 @@ path = os.path.pathsep.join(
 config.environment["PATH"] = path + os.path.pathsep + os.environ.get("PATH", "")
 
 config.substitutions.append(("%quantc_src_root", config.quantc_src_root))
+# What scripts/setup.sh installs from npm (node-llama-cpp, ...).
+config.substitutions.append(("%quantc_tools", config.quantc_tools))

@@ -13,11 +13,16 @@
 
 #include "mlir/InitAllTranslations.h"
 
+#include "quantc/Target/GGUF/GGUF.h"
+#include "quantc/Target/Safetensors/Safetensors.h"
+
 namespace quantc {
 
 /// Registers every upstream translation and quantc's own.
 inline void registerAllTranslations() {
   mlir::registerAllTranslations();
+  registerGGUFTranslations();
+  registerSafetensorsTranslations();
 }
 
 } // namespace quantc

@@ -71,4 +71,28 @@ def QCPlanQuantizationPass : Pass<"qc-plan-quantization", "::mlir::ModuleOp"> {
   let dependentDialects = ["::quantc::qc::QCDialect"];
 }
 
+def QCQuantizeWeightsPass : Pass<"qc-quantize-weights", "::mlir::ModuleOp"> {
+  let summary = "Carry out a quantization plan on the weights' bytes";
+  let description = [{
+    Re-encodes every `qc.global` that has a `qc.quantize_to` attribute: its
+    rows are converted to f32 (from f32, f16, bf16, or a block format with a
+    codec), quantized with quantc's block codecs (byte-identical to ggml's
+    reference quantizers), optionally weighted by an importance matrix, and
+    stored in a new resource blob; the attribute is removed. One global is
+    processed at a time, so memory holds the quantized output and one
+    tensor's f32 rows at most.
+  }];
+  let options = [
+    Option<"threads", "threads", "unsigned", /*default=*/"0",
+           "Threads to quantize with (0: all cores)">,
+    Option<"allowRequantize", "allow-requantize", "bool", /*default=*/"false",
+           "Allow re-quantizing weights that are already quantized">,
+    Option<"progress", "progress", "bool", /*default=*/"false",
+           "Print a line per weight to stdout">,
+    Option<"imatrix", "imatrix", "std::string", /*default=*/"\"\"",
+           "llama.cpp importance matrix (GGUF) to weight the errors with">,
+  ];
+  let dependentDialects = ["::quantc::qc::QCDialect"];
+}
+
 #endif // QUANTC_TRANSFORMS_PASSES_TD

@@ -89,6 +89,12 @@ LogicalResult QCDialect::verifyOperationAttribute(Operation *op,
     }
     return success();
   }
+  if (name == kGGUFUnpaddedAttrName) {
+    if (!isa<ModuleOp>(op) || !isa<UnitAttr>(attr.getValue()))
+      return op->emitError() << "'" << name
+                             << "' must be a unit attribute on a builtin.module";
+    return success();
+  }
   if (name == kGGUFVersionAttrName) {
     if (!isa<ModuleOp>(op) || !isa<IntegerAttr>(attr.getValue()))
       return op->emitError() << "'" << name

@@ -72,7 +72,8 @@ static LogicalResult requireQuantized(Operation *op, Type type,
 // GlobalOp
 //===----------------------------------------------------------------------===//
 
-std::optional<ArrayRef<char>> GlobalOp::getRawBytes() {
+std::optional<ArrayRef<char>>
+GlobalOp::getRawBytes(std::vector<char> &scratch) {
   Attribute data = getData();
   if (auto resource = dyn_cast<DenseResourceElementsAttr>(data)) {
     if (AsmResourceBlob *blob = resource.getRawHandle().getBlob())
@@ -80,8 +81,10 @@ std::optional<ArrayRef<char>> GlobalOp::getRawBytes() {
     return std::nullopt;
   }
   if (auto dense = dyn_cast<DenseIntOrFPElementsAttr>(data)) {
-    if (dense.isSplat() && dense.getNumElements() != 1)
-      return std::nullopt;
+    if (dense.isSplat()) {
+      scratch.assign(dense.getNumElements(), dense.getRawData().front());
+      return ArrayRef<char>(scratch);
+    }
     return dense.getRawData();
   }
   return std::nullopt;

@@ -41,6 +41,10 @@ def QC_Dialect : Dialect {
     /// On a module: the GGUF version the model was read from (`ui32`).
     static constexpr ::llvm::StringLiteral kGGUFVersionAttrName =
         "qc.gguf_version";
+    /// On a module: the GGUF file had no tensors and stopped at the end of its
+    /// header, unpadded (as gguf-py writes such files; ggml pads them).
+    static constexpr ::llvm::StringLiteral kGGUFUnpaddedAttrName =
+        "qc.gguf_unpadded";
     /// On a `qc.global`: the type a quantization plan chose for it
     /// (`qc-plan-quantization` writes it, `qc-quantize-weights` carries it
     /// out). A ranked tensor type of the global's shape.

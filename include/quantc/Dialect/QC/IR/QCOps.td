@@ -66,9 +66,11 @@ def QC_GlobalOp : QC_Op<"global", [Symbol, IsolatedFromAbove,
     ::mlir::RankedTensorType getTensorType() {
       return ::llvm::cast<::mlir::RankedTensorType>(getType());
     }
-    /// The raw bytes, when they are available (a loaded resource blob or a
-    /// dense attribute); std::nullopt otherwise.
-    std::optional<::llvm::ArrayRef<char>> getRawBytes();
+    /// The bytes, when they are available (a loaded resource blob or a
+    /// dense attribute); std::nullopt otherwise. A splat is expanded into
+    /// `scratch`, which the result then views.
+    std::optional<::llvm::ArrayRef<char>>
+    getRawBytes(std::vector<char> &scratch);
   }];
 }
 

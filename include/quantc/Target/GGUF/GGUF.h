@@ -1,0 +1,44 @@
+//===- GGUF.h - GGUF import and export --------------------------*- C++ -*-===//
+//
+// Part of quantc.
+//
+// A GGUF file imports as a module of `qc.global` ops in file order, one per
+// tensor, whose bytes are resource blobs viewing the memory-mapped file (no
+// copy), with the file's metadata in `qc.metadata` and its version in
+// `qc.gguf_version`. Exporting such a module writes the file back byte for
+// byte.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTC_TARGET_GGUF_GGUF_H
+#define QUANTC_TARGET_GGUF_GGUF_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/Support/MemoryBufferRef.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace quantc {
+
+/// Maps the GGUF file at `path` and imports it; the blobs keep the mapping
+/// alive. Errors (a diagnostic naming the file and what is wrong) return null.
+mlir::OwningOpRef<mlir::ModuleOp> importGGUFFile(llvm::StringRef path,
+                                                 mlir::MLIRContext *context);
+
+/// Imports a GGUF file held in `buffer`, which must outlive the module.
+mlir::OwningOpRef<mlir::ModuleOp> importGGUFBuffer(llvm::MemoryBufferRef buffer,
+                                                   mlir::MLIRContext *context);
+
+/// Writes `module` as a GGUF file at `path`, through a temporary file that
+/// is renamed on success: on failure no file is left at `path`.
+mlir::LogicalResult exportGGUFFile(mlir::ModuleOp module, llvm::StringRef path);
+
+/// Writes `module` as a GGUF file to `os`.
+mlir::LogicalResult exportGGUF(mlir::ModuleOp module, llvm::raw_ostream &os);
+
+/// Registers --import-gguf and --export-gguf with quantc-translate.
+void registerGGUFTranslations();
+
+} // namespace quantc
+
+#endif // QUANTC_TARGET_GGUF_GGUF_H

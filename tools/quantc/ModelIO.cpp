@@ -1,0 +1,78 @@
+//===- ModelIO.cpp - Loading models in the quantc driver ------------------===//
+//
+// Part of quantc.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ModelIO.h"
+
+#include "quantc/Dialect/QC/IR/QCDialect.h"
+#include "quantc/Target/GGUF/GGUF.h"
+#include "quantc/Target/Safetensors/Safetensors.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstring>
+
+using namespace mlir;
+
+OwningOpRef<ModuleOp> quantc::importModel(StringRef path,
+                                          MLIRContext *context) {
+  context->loadDialect<qc::QCDialect>();
+  Location loc = FileLineColLoc::get(context, path, 0, 0);
+  if (!llvm::sys::fs::exists(path)) {
+    emitError(loc) << path << ": no such file or directory";
+    return nullptr;
+  }
+  if (llvm::sys::fs::is_directory(path) || path.ends_with(".safetensors") ||
+      path.ends_with(".json"))
+    return importSafetensors(path, context);
+  // Look at the magic rather than the extension.
+  char magic[4] = {};
+  if (auto buffer = llvm::MemoryBuffer::getFileSlice(path, 4, 0);
+      buffer && (*buffer)->getBufferSize() == 4)
+    std::memcpy(magic, (*buffer)->getBufferStart(), 4);
+  if (StringRef(magic, 4) == "GGUF")
+    return importGGUFFile(path, context);
+  emitError(loc) << path
+                 << ": not a GGUF file (no 'GGUF' magic) and not a "
+                    "safetensors model";
+  return nullptr;
+}
+
+void quantc::installDiagnosticPrinter(MLIRContext &context) {
+  // A failing pass on a whole model would print the model.
+  context.printOpOnDiagnostic(false);
+  context.getDiagEngine().registerHandler([](Diagnostic &diag) {
+    llvm::raw_ostream &os = llvm::errs();
+    auto print = [&](Diagnostic &d) {
+      os << "quantc: ";
+      if (auto loc = dyn_cast<FileLineColLoc>(d.getLocation());
+          loc && loc.getLine() > 0)
+        os << loc.getFilename().getValue() << ":" << loc.getLine() << ":"
+           << loc.getColumn() << ": ";
+      switch (d.getSeverity()) {
+      case DiagnosticSeverity::Error:
+        os << "error: ";
+        break;
+      case DiagnosticSeverity::Warning:
+        os << "warning: ";
+        break;
+      case DiagnosticSeverity::Note:
+        os << "note: ";
+        break;
+      case DiagnosticSeverity::Remark:
+        os << "remark: ";
+        break;
+      }
+      os << d << "\n";
+    };
+    print(diag);
+    for (Diagnostic &note : diag.getNotes())
+      print(note);
+    return success();
+  });
+}

@@ -1,0 +1,28 @@
+//===- ModelIO.h - Loading models in the quantc driver ----------*- C++ -*-===//
+//
+// Part of quantc.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTC_TOOLS_QUANTC_MODELIO_H
+#define QUANTC_TOOLS_QUANTC_MODELIO_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+namespace quantc {
+
+/// Prints the context's diagnostics as `quantc: error: ...` on stderr, with
+/// the location when it points into a file (line > 0): importers put the
+/// file name and the problem in the message itself.
+void installDiagnosticPrinter(mlir::MLIRContext &context);
+
+/// Imports a GGUF file, a safetensors file, or a directory holding a
+/// safetensors model, by looking at what `path` is. Diagnostics go to the
+/// context's handler (stderr in the driver); null on failure.
+mlir::OwningOpRef<mlir::ModuleOp> importModel(llvm::StringRef path,
+                                              mlir::MLIRContext *context);
+
+} // namespace quantc
+
+#endif // QUANTC_TOOLS_QUANTC_MODELIO_H

@@ -1,0 +1,133 @@
+//===- Quantize.cpp - quantc quantize -------------------------------------===//
+//
+// Part of quantc.
+//
+// `quantc quantize IN OUT TYPE`: llama-quantize through the compiler. The
+// model is imported as IR (weights stay memory-mapped), planned with
+// qc-plan-quantization, re-encoded with qc-quantize-weights, and exported as
+// GGUF through a temporary file (no partial OUT on failure).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Command.h"
+#include "ModelIO.h"
+
+#include "quantc/Dialect/QC/IR/QCOps.h"
+#include "quantc/Target/GGUF/GGUF.h"
+#include "quantc/Transforms/Passes.h"
+#include "quantc/Transforms/QuantizationPlan.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+
+using namespace llvm;
+using namespace mlir;
+using namespace quantc;
+
+static cl::SubCommand quantizeCommand(
+    "quantize",
+    "Quantize a GGUF or safetensors model to a GGUF file (llama-quantize's types)");
+static cl::opt<std::string> qInput(cl::Positional, cl::Required,
+                                   cl::desc("<input model>"),
+                                   cl::sub(quantizeCommand));
+static cl::opt<std::string> qOutput(cl::Positional, cl::Required,
+                                    cl::desc("<output.gguf>"),
+                                    cl::sub(quantizeCommand));
+static cl::opt<std::string> qType(cl::Positional, cl::Required,
+                                  cl::desc("<type: Q4_K_M, Q8_0, ...>"),
+                                  cl::sub(quantizeCommand));
+static cl::opt<unsigned> qThreadsPositional(cl::Positional, cl::Optional,
+                                            cl::desc("[nthreads]"),
+                                            cl::sub(quantizeCommand));
+static cl::opt<unsigned> qThreads("threads", cl::sub(quantizeCommand),
+                                  cl::desc("Threads to quantize with (default: all cores)"));
+static cl::opt<bool> qPure("pure", cl::sub(quantizeCommand),
+                           cl::desc("Quantize every matrix to TYPE (no mix)"));
+static cl::list<std::string>
+    qTensorTypes("tensor-type", cl::sub(quantizeCommand),
+                 cl::desc("REGEX=TYPE: tensors whose name matches get TYPE"));
+static cl::opt<std::string>
+    qOutputTensorType("output-tensor-type", cl::sub(quantizeCommand),
+                      cl::desc("Type of output.weight"));
+static cl::opt<std::string>
+    qTokenEmbeddingType("token-embedding-type", cl::sub(quantizeCommand),
+                        cl::desc("Type of token_embd.weight"));
+static cl::opt<std::string> qImatrix("imatrix", cl::sub(quantizeCommand),
+                                     cl::desc("llama.cpp importance matrix (GGUF)"));
+static cl::opt<bool> qAllowRequantize(
+    "allow-requantize", cl::sub(quantizeCommand),
+    cl::desc("Allow re-quantizing tensors that are already quantized"));
+static cl::opt<bool> qDumpPlan("dump-plan", cl::sub(quantizeCommand),
+                               cl::desc("Print the plan (the IR with qc.quantize_to) and stop"));
+
+static int64_t totalBytes(ModuleOp module, int64_t *elements = nullptr) {
+  int64_t bytes = 0, count = 0;
+  for (qc::GlobalOp global : module.getOps<qc::GlobalOp>()) {
+    bytes += *qc::getStorageSize(global.getTensorType());
+    count += global.getTensorType().getNumElements();
+  }
+  if (elements)
+    *elements = count;
+  return bytes;
+}
+
+static int runQuantize() {
+  auto start = std::chrono::steady_clock::now();
+  MLIRContext context;
+  installDiagnosticPrinter(context);
+  context.disableMultithreading();
+  OwningOpRef<ModuleOp> module = importModel(qInput, &context);
+  if (!module)
+    return 1;
+  int64_t elements = 0;
+  int64_t before = totalBytes(*module, &elements);
+
+  QCPlanQuantizationPassOptions plan;
+  plan.fileType = qType;
+  plan.pure = qPure;
+  plan.tensorTypes.assign(qTensorTypes.begin(), qTensorTypes.end());
+  plan.outputTensorType = qOutputTensorType;
+  plan.tokenEmbeddingType = qTokenEmbeddingType;
+  plan.withImatrix = !qImatrix.empty();
+
+  QCQuantizeWeightsPassOptions encode;
+  encode.threads = qThreads ? qThreads : qThreadsPositional;
+  encode.allowRequantize = qAllowRequantize;
+  encode.progress = true;
+  encode.imatrix = qImatrix;
+
+  PassManager pm(&context);
+  pm.addPass(createQCPlanQuantizationPass(plan));
+  if (!qDumpPlan)
+    pm.addPass(createQCQuantizeWeightsPass(encode));
+  outs() << "quantc quantize: " << qInput << " -> " << qOutput << " as "
+         << qType << "\n";
+  if (failed(pm.run(*module)))
+    return 1;
+  if (qDumpPlan) {
+    OpPrintingFlags flags;
+    flags.elideLargeElementsAttrs().elideLargeResourceString();
+    (*module)->print(outs(), flags);
+    outs() << "\n";
+    return 0;
+  }
+  if (failed(exportGGUFFile(*module, qOutput)))
+    return 1;
+
+  int64_t after = totalBytes(*module);
+  double seconds = std::chrono::duration<double>(
+                       std::chrono::steady_clock::now() - start)
+                       .count();
+  outs() << format("model size  = %10.2f MiB (%.2f BPW)\n",
+                   before / 1048576.0, 8.0 * before / std::max<int64_t>(1, elements))
+         << format("quant size  = %10.2f MiB (%.2f BPW)\n",
+                   after / 1048576.0, 8.0 * after / std::max<int64_t>(1, elements))
+         << format("wrote %s in %.2f s\n", qOutput.c_str(), seconds);
+  return 0;
+}
+
+static quantc::driver::Command quantizeRegistration(quantizeCommand, runQuantize);
