@@ -92,6 +92,10 @@ quantc::planWeightTypes(ModuleOp module, const PlanOptions &planOptions) {
   for (qc::GlobalOp global : globals) {
     RankedTensorType type = global.getTensorType();
     std::optional<uint32_t> ggmlType = qc::getGGMLType(type.getElementType());
+    // Floats GGUF cannot store (f8 from safetensors) are planned as if they
+    // were f32: kept tensors become f32, the rest are quantized from them.
+    if (!ggmlType && isa<FloatType>(type.getElementType()))
+      ggmlType = 0;
     if (!ggmlType)
       return global.emitError() << "cannot plan a weight of element type "
                                 << type.getElementType();

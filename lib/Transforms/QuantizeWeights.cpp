@@ -64,6 +64,15 @@ LogicalResult toF32(Type elementType, const char *src, size_t count,
     }
     return success();
   }
+  if (isa<Float8E4M3FNType, Float8E5M2Type>(elementType)) {
+    // safetensors F8_E4M3 / F8_E5M2 weights.
+    bool e4m3 = isa<Float8E4M3FNType>(elementType);
+    for (size_t i = 0; i < count; ++i) {
+      auto bits = static_cast<uint8_t>(src[i]);
+      dst[i] = e4m3 ? num::f8E4M3FNToFloat(bits) : num::f8E5M2ToFloat(bits);
+    }
+    return success();
+  }
   if (std::optional<num::BlockFormat> format = codecFormat(elementType)) {
     size_t bytes = count / num::getBlockFormatInfo(*format).blockSize *
                    num::getBlockFormatInfo(*format).bytesPerBlock;
