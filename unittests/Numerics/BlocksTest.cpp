@@ -55,6 +55,9 @@ TEST(BlocksTest, SizesMatchGGMLStructs) {
       {BlockFormat::TQ1_0, 256, 48 + 4 + 2},
       {BlockFormat::TQ2_0, 256, 64 + 2},
       {BlockFormat::MXFP4, 32, 1 + 16},
+      {BlockFormat::NVFP4, 64, 4 + 32},
+      {BlockFormat::Q1_0, 128, 2 + 16},
+      {BlockFormat::Q2_0, 64, 2 + 16},
   };
   static_assert(std::size(expected) == kBlockFormats.size());
   for (const Expected &e : expected) {
@@ -119,10 +122,13 @@ TEST(BlocksTest, GGMLTypeIds) {
   EXPECT_EQ(blockFormatFromGGMLType(34), BlockFormat::TQ1_0);
   EXPECT_EQ(blockFormatFromGGMLType(35), BlockFormat::TQ2_0);
   EXPECT_EQ(blockFormatFromGGMLType(39), BlockFormat::MXFP4);
+  EXPECT_EQ(blockFormatFromGGMLType(40), BlockFormat::NVFP4);
+  EXPECT_EQ(blockFormatFromGGMLType(41), BlockFormat::Q1_0);
+  EXPECT_EQ(blockFormatFromGGMLType(42), BlockFormat::Q2_0);
   // F32, F16, the removed Q4_2 / Q4_3, I8..F64, BF16 and the removed
   // repacked formats are not block formats.
   for (uint32_t id : {0u, 1u, 4u, 5u, 24u, 25u, 26u, 27u, 28u, 30u, 31u, 32u, 33u, 36u,
-                      37u, 38u, 40u, 1000u})
+                      37u, 38u, 43u, 1000u})
     EXPECT_EQ(blockFormatFromGGMLType(id), std::nullopt) << id;
   for (const BlockFormatInfo &info : kBlockFormats)
     EXPECT_EQ(blockFormatFromGGMLType(info.ggmlType), info.format) << info.name;

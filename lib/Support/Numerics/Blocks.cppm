@@ -45,6 +45,9 @@ enum class BlockFormat : uint8_t {
   TQ1_0,
   TQ2_0,
   MXFP4,
+  NVFP4,
+  Q1_0,
+  Q2_0,
 };
 
 struct BlockFormatInfo {
@@ -78,9 +81,11 @@ struct BlockFormatInfo {
 //   IQ2_S {f16 d; u8 qs[64], qh[8], scales[8]}  IQ4_XS {f16 d; u16 scales_h; u8 scales_l[4], qs[128]}
 //   IQ1_M {u8 qs[32], qh[16], scales[8]}        TQ1_0 {u8 qs[48], qh[4]; f16 d}
 //   TQ2_0 {u8 qs[64]; f16 d}                    MXFP4 {u8 e; u8 qs[16]} (32 weights)
+//   NVFP4 {u8 scales[4]; u8 qs[32]} (64 weights) Q1_0 {f16 d; u8 qs[16]} (128 weights)
+//   Q2_0 {f16 d; u8 qs[16]} (64 weights)
 // The formats from IQ2_XXS on are carried (sized, imported, exported) but
 // have no codec yet.
-inline constexpr std::array<BlockFormatInfo, 24> kBlockFormats = {{
+inline constexpr std::array<BlockFormatInfo, 27> kBlockFormats = {{
     {BlockFormat::Q4_0, "q4_0", "Q4_0", 32, 18, 2},
     {BlockFormat::Q4_1, "q4_1", "Q4_1", 32, 20, 3},
     {BlockFormat::Q5_0, "q5_0", "Q5_0", 32, 22, 6},
@@ -105,6 +110,9 @@ inline constexpr std::array<BlockFormatInfo, 24> kBlockFormats = {{
     {BlockFormat::TQ1_0, "tq1_0", "TQ1_0", 256, 54, 34},
     {BlockFormat::TQ2_0, "tq2_0", "TQ2_0", 256, 66, 35},
     {BlockFormat::MXFP4, "mxfp4", "MXFP4", 32, 17, 39},
+    {BlockFormat::NVFP4, "nvfp4", "NVFP4", 64, 36, 40},
+    {BlockFormat::Q1_0, "q1_0", "Q1_0", 128, 18, 41},
+    {BlockFormat::Q2_0, "q2_0", "Q2_0", 64, 18, 42},
 }};
 
 constexpr const BlockFormatInfo &getBlockFormatInfo(BlockFormat format) {

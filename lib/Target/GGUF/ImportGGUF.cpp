@@ -138,10 +138,12 @@ void releasePages(void *data, size_t size) {
     madvise(reinterpret_cast<void *>(first), last - first, MADV_DONTNEED);
 }
 
-/// The largest power of two up to 64 that `pointer` is aligned to.
+/// The largest power of two up to 16 that `pointer` is aligned to. Bytecode
+/// records the largest blob alignment and its reader insists that the whole
+/// buffer be aligned to it; llvm::MemoryBuffer only promises 16.
 size_t alignmentOf(const void *pointer) {
   auto address = reinterpret_cast<uintptr_t>(pointer);
-  size_t align = 64;
+  size_t align = 16;
   while (align > 1 && address % align != 0)
     align /= 2;
   return align;

@@ -39,6 +39,9 @@
 // CHECK: qc.global @w.tq1_0 : tensor<3x512x!qc.block<tq1_0>> = dense_resource<w.tq1_0> : tensor<324xi8>
 // CHECK: qc.global @w.tq2_0 : tensor<3x512x!qc.block<tq2_0>> = dense_resource<w.tq2_0> : tensor<396xi8>
 // CHECK: qc.global @w.mxfp4 : tensor<3x64x!qc.block<mxfp4>> = dense_resource<w.mxfp4> : tensor<102xi8>
+// CHECK: qc.global @w.nvfp4 : tensor<3x128x!qc.block<nvfp4>> = dense_resource<w.nvfp4> : tensor<216xi8>
+// CHECK: qc.global @w.q1_0 : tensor<3x256x!qc.block<q1_0>> = dense_resource<w.q1_0> : tensor<108xi8>
+// CHECK: qc.global @w.q2_0 : tensor<3x128x!qc.block<q2_0>> = dense_resource<w.q2_0> : tensor<108xi8>
 // CHECK: qc.global @p.f32 : tensor<2x3x5xf32> = dense_resource<p.f32> : tensor<120xi8>
 // CHECK: qc.global @p.f16 : tensor<2x3x5xf16> = dense_resource<p.f16> : tensor<60xi8>
 // CHECK: qc.global @p.bf16 : tensor<2x3x5xbf16> = dense_resource<p.bf16> : tensor<60xi8>
@@ -74,6 +77,9 @@ module attributes {qc.gguf_version = 2 : ui32, qc.metadata = [["general.architec
   qc.global @w.tq1_0 : tensor<3x512x!qc.block<tq1_0>> = dense<22> : tensor<324xi8>
   qc.global @w.tq2_0 : tensor<3x512x!qc.block<tq2_0>> = dense<23> : tensor<396xi8>
   qc.global @w.mxfp4 : tensor<3x64x!qc.block<mxfp4>> = dense<24> : tensor<102xi8>
+  qc.global @w.nvfp4 : tensor<3x128x!qc.block<nvfp4>> = dense<30> : tensor<216xi8>
+  qc.global @w.q1_0 : tensor<3x256x!qc.block<q1_0>> = dense<31> : tensor<108xi8>
+  qc.global @w.q2_0 : tensor<3x128x!qc.block<q2_0>> = dense<32> : tensor<108xi8>
   qc.global @p.f32 : tensor<2x3x5xf32> = dense<40> : tensor<120xi8>
   qc.global @p.f16 : tensor<2x3x5xf16> = dense<41> : tensor<60xi8>
   qc.global @p.bf16 : tensor<2x3x5xbf16> = dense<42> : tensor<60xi8>

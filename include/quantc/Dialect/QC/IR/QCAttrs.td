@@ -37,6 +37,9 @@ def QC_BlockFormat : I32EnumAttr<"BlockFormat",
   I32EnumAttrCase<"tq1_0", 21>,
   I32EnumAttrCase<"tq2_0", 22>,
   I32EnumAttrCase<"mxfp4", 23>,
+  I32EnumAttrCase<"nvfp4", 24>,
+  I32EnumAttrCase<"q1_0", 25>,
+  I32EnumAttrCase<"q2_0", 26>,
 ]> {
   let cppNamespace = "::quantc::qc";
   let genSpecializedAttr = 0;

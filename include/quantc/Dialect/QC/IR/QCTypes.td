@@ -53,6 +53,9 @@ def QC_BlockType : QC_Type<"Block", "block",
     | tq1_0  | 256 | 54  | 1.6875 |
     | tq2_0  | 256 | 66  | 2.0625 |
     | mxfp4  | 32  | 17  | 4.25   |
+    | nvfp4  | 64  | 36  | 4.5    |
+    | q1_0   | 128 | 18  | 1.125  |
+    | q2_0   | 64  | 18  | 2.25   |
 
     Every format can be carried through the compiler (sized, imported,
     exported byte for byte); the support matrix says which ones have codecs
