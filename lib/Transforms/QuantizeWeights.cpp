@@ -18,6 +18,7 @@
 #include "absl/status/status.h"
 
 #include <algorithm>
+#include <sys/mman.h>
 #include <span>
 #include <atomic>
 #include <cstring>
@@ -36,6 +37,26 @@ using namespace quantc;
 namespace num = quantc::numerics;
 
 namespace {
+
+/// A mutable blob of `size` bytes. Large ones are mapped with transparent
+/// huge pages where the kernel offers them: writing hundreds of megabytes of
+/// quantized weights then costs a few hundred page faults, not a hundred
+/// thousand.
+AsmResourceBlob allocateBlob(size_t size) {
+  constexpr size_t kHugePage = size_t(2) << 20;
+  if (size < kHugePage)
+    return HeapAsmResourceBlob::allocate(size, alignof(uint64_t));
+  size_t mapped = (size + kHugePage - 1) & ~(kHugePage - 1);
+  void *data = mmap(nullptr, mapped, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (data == MAP_FAILED)
+    return HeapAsmResourceBlob::allocate(size, alignof(uint64_t));
+  madvise(data, mapped, MADV_HUGEPAGE);
+  return UnmanagedAsmResourceBlob::allocateWithAlign(
+      ArrayRef<char>(static_cast<char *>(data), size), alignof(uint64_t),
+      [mapped](void *data, size_t, size_t) { munmap(data, mapped); },
+      /*dataIsMutable=*/true);
+}
 
 /// The codec format of an element type, if it is a block type with a codec.
 std::optional<num::BlockFormat> codecFormat(Type elementType) {
@@ -242,8 +263,7 @@ struct QCQuantizeWeightsPass
         from.getRank() >= 3 ? rows / from.getShape()[0] : rows;
 
     // Quantized straight into the blob that will hold the weight.
-    AsmResourceBlob blob =
-        HeapAsmResourceBlob::allocate(*outBytes, alignof(uint64_t));
+    AsmResourceBlob blob = allocateBlob(*outBytes);
     char *out = blob.getMutableData().data();
     int64_t inRowBytes = *inBytes / std::max<int64_t>(rows, 1);
     int64_t outRowBytes = *outBytes / std::max<int64_t>(rows, 1);
