@@ -7,6 +7,7 @@
 #include "quantc/Dialect/QC/IR/QCOps.h"
 #include "quantc/Transforms/Imatrix.h"
 #include "quantc/Transforms/Passes.h"
+#include "quantc/Transforms/WeightEncoder.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Builders.h"
@@ -146,36 +147,29 @@ LogicalResult fromF32(Type elementType, const float *src, int64_t rows,
   return failure();
 }
 
-struct QCQuantizeWeightsPass
-    : public quantc::impl::QCQuantizeWeightsPassBase<QCQuantizeWeightsPass> {
-  using Base::Base;
+} // namespace
 
-  void runOnOperation() override {
-    ModuleOp module = getOperation();
-    std::optional<ImportanceMatrix> imatrixData;
-    if (!imatrix.empty()) {
-      FailureOr<ImportanceMatrix> loaded =
-          readImportanceMatrix(imatrix, [&] { return module.emitError(); });
-      if (failed(loaded))
-        return signalPassFailure();
-      imatrixData = std::move(*loaded);
-    }
+struct quantc::WeightEncoder::Impl {
+  WeightEncoderOptions options;
+  std::optional<ImportanceMatrix> imatrixData;
+  size_t total = 0;
+  size_t index = 0;
+  bool allowRequantize = false;
+  bool progress = false;
 
-    SmallVector<qc::GlobalOp> globals(module.getOps<qc::GlobalOp>());
-    unsigned numThreads = threads ? threads.getValue()
-                                  : std::max(1u, std::thread::hardware_concurrency());
-    for (auto [index, global] : llvm::enumerate(globals)) {
-      if (!global->hasAttr(qc::QCDialect::kQuantizeToAttrName)) {
-        if (progress)
-          printProgress(index + 1, globals.size(), global,
-                        global.getTensorType(), global.getTensorType(),
-                        /*usedImatrix=*/false);
-        continue;
-      }
-      if (failed(quantizeGlobal(global, imatrixData ? &*imatrixData : nullptr,
-                                numThreads, index + 1, globals.size())))
-        return signalPassFailure();
+  LogicalResult encode(qc::GlobalOp global) {
+    ++index;
+    unsigned numThreads =
+        options.threads ? options.threads
+                        : std::max(1u, std::thread::hardware_concurrency());
+    if (!global->hasAttr(qc::QCDialect::kQuantizeToAttrName)) {
+      if (progress)
+        printProgress(index, total, global, global.getTensorType(),
+                      global.getTensorType(), /*usedImatrix=*/false);
+      return success();
     }
+    return quantizeGlobal(global, imatrixData ? &*imatrixData : nullptr,
+                          numThreads, index, total);
   }
 
   void printProgress(size_t index, size_t total, qc::GlobalOp global,
@@ -338,6 +332,53 @@ struct QCQuantizeWeightsPass
     if (progress)
       printProgress(index, total, global, from, to, !importance.empty());
     return success();
+  }
+};
+
+WeightEncoder::WeightEncoder(WeightEncoderOptions options)
+    : impl(std::make_unique<Impl>()) {
+  impl->options = std::move(options);
+  impl->allowRequantize = impl->options.allowRequantize;
+  impl->progress = impl->options.progress;
+}
+
+WeightEncoder::~WeightEncoder() = default;
+
+LogicalResult WeightEncoder::initialize(ModuleOp module) {
+  impl->total = llvm::range_size(module.getOps<qc::GlobalOp>());
+  impl->index = 0;
+  if (impl->options.imatrix.empty())
+    return success();
+  FailureOr<ImportanceMatrix> loaded = readImportanceMatrix(
+      impl->options.imatrix, [&] { return module.emitError(); });
+  if (failed(loaded))
+    return failure();
+  impl->imatrixData = std::move(*loaded);
+  return success();
+}
+
+LogicalResult WeightEncoder::encode(qc::GlobalOp global) {
+  return impl->encode(global);
+}
+
+namespace {
+struct QCQuantizeWeightsPass
+    : public quantc::impl::QCQuantizeWeightsPassBase<QCQuantizeWeightsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    WeightEncoderOptions options;
+    options.threads = threads;
+    options.allowRequantize = allowRequantize;
+    options.progress = progress;
+    options.imatrix = imatrix;
+    WeightEncoder encoder(options);
+    if (failed(encoder.initialize(module)))
+      return signalPassFailure();
+    for (qc::GlobalOp global : module.getOps<qc::GlobalOp>())
+      if (failed(encoder.encode(global)))
+        return signalPassFailure();
   }
 };
 } // namespace

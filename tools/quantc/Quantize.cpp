@@ -16,7 +16,10 @@
 #include "quantc/Target/GGUF/GGUF.h"
 #include "quantc/Transforms/Passes.h"
 #include "quantc/Transforms/QuantizationPlan.h"
+#include "quantc/Transforms/WeightEncoder.h"
 
+#include "mlir/IR/BuiltinDialect.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/Format.h"
@@ -94,7 +97,7 @@ static int runQuantize() {
   plan.tokenEmbeddingType = qTokenEmbeddingType;
   plan.withImatrix = !qImatrix.empty();
 
-  QCQuantizeWeightsPassOptions encode;
+  WeightEncoderOptions encode;
   encode.threads = qThreads ? qThreads : qThreadsPositional;
   encode.allowRequantize = qAllowRequantize;
   encode.progress = true;
@@ -102,8 +105,6 @@ static int runQuantize() {
 
   PassManager pm(&context);
   pm.addPass(createQCPlanQuantizationPass(plan));
-  if (!qDumpPlan)
-    pm.addPass(createQCQuantizeWeightsPass(encode));
   outs() << "quantc quantize: " << qInput << " -> " << qOutput << " as "
          << qType << "\n";
   if (failed(pm.run(*module)))
@@ -115,7 +116,20 @@ static int runQuantize() {
     outs() << "\n";
     return 0;
   }
-  if (failed(exportGGUFFile(*module, qOutput)))
+  // qc-quantize-weights, one weight at a time while the writer streams the
+  // file: the write-back of each weight overlaps the encoding of the next.
+  WeightEncoder encoder(encode);
+  if (failed(encoder.initialize(*module)) ||
+      failed(exportGGUFFile(
+          *module, qOutput,
+          [&](qc::GlobalOp global) { return encoder.encode(global); },
+          [&](qc::GlobalOp global) {
+            // Written: give the re-encoded bytes back now, as llama-quantize
+            // does, so that memory holds one weight at a time. Only the
+            // types are used after this.
+            if (auto data = dyn_cast<DenseResourceElementsAttr>(global.getData()))
+              data.getRawHandle().getResource()->setBlob(AsmResourceBlob());
+          })))
     return 1;
 
   int64_t after = totalBytes(*module);

@@ -17,7 +17,6 @@
 #include "absl/status/statusor.h"
 
 #include <cstring>
-#include <deque>
 #include <span>
 
 import quantc.gguf;
@@ -160,6 +159,13 @@ LogicalResult fail(Location loc, StringRef path, const absl::Status &status) {
 } // namespace
 
 LogicalResult quantc::exportGGUFFile(ModuleOp module, StringRef path) {
+  return exportGGUFFile(module, path, nullptr);
+}
+
+LogicalResult quantc::exportGGUFFile(
+    ModuleOp module, StringRef path,
+    function_ref<LogicalResult(qc::GlobalOp)> prepare,
+    function_ref<void(qc::GlobalOp)> written) {
   Location loc = module.getLoc();
   gguf::WriterOptions options;
   if (auto version = module->getAttrOfType<IntegerAttr>(
@@ -183,20 +189,18 @@ LogicalResult quantc::exportGGUFFile(ModuleOp module, StringRef path) {
     }
   }
 
-  SmallVector<std::pair<qc::GlobalOp, ArrayRef<char>>> tensors;
-  // Splat data expanded to bytes; each vector stays where it is.
-  std::deque<std::vector<char>> splats;
+  // Declare every tensor (with its planned type when it has a plan).
+  SmallVector<std::pair<qc::GlobalOp, uint64_t>> tensors;
   for (qc::GlobalOp global : module.getOps<qc::GlobalOp>()) {
-    std::vector<char> &scratch = splats.emplace_back();
     RankedTensorType type = global.getTensorType();
+    if (prepare)
+      if (auto plan = global->getAttrOfType<TypeAttr>(
+              qc::QCDialect::kQuantizeToAttrName))
+        type = cast<RankedTensorType>(plan.getValue());
     std::optional<uint32_t> ggmlType = qc::getGGMLType(type.getElementType());
     if (!ggmlType)
       return global.emitError() << "GGUF cannot store element type "
                                 << type.getElementType();
-    std::optional<ArrayRef<char>> bytes = global.getRawBytes(scratch);
-    if (!bytes)
-      return global.emitError() << "the bytes of '" << global.getSymName()
-                                << "' are not available";
     std::vector<int64_t> dims(type.getShape().rbegin(), type.getShape().rend());
     if (dims.empty())
       dims.push_back(1);
@@ -204,20 +208,30 @@ LogicalResult quantc::exportGGUFFile(ModuleOp module, StringRef path) {
         writer.addTensor(global.getSymName().str(), std::move(dims), *ggmlType);
     if (!size.ok())
       return fail(global.getLoc(), path, size.status());
-    if (*size != bytes->size())
-      return global.emitError() << "'" << global.getSymName() << "' holds "
-                                << bytes->size() << " bytes; GGUF expects "
-                                << *size;
-    tensors.emplace_back(global, *bytes);
+    tensors.emplace_back(global, *size);
   }
 
   if (absl::Status s = writer.writeHeader(); !s.ok())
     return fail(loc, path, s);
-  for (auto &[global, bytes] : tensors)
+  for (auto &[global, size] : tensors) {
+    if (prepare && failed(prepare(global)))
+      return failure();
+    std::vector<char> scratch;
+    std::optional<ArrayRef<char>> bytes = global.getRawBytes(scratch);
+    if (!bytes)
+      return global.emitError() << "the bytes of '" << global.getSymName()
+                                << "' are not available";
+    if (bytes->size() != size)
+      return global.emitError() << "'" << global.getSymName() << "' holds "
+                                << bytes->size() << " bytes; GGUF expects "
+                                << size;
     if (absl::Status s = writer.writeTensorData(std::span(
-            reinterpret_cast<const std::byte *>(bytes.data()), bytes.size()));
+            reinterpret_cast<const std::byte *>(bytes->data()), bytes->size()));
         !s.ok())
       return fail(global.getLoc(), path, s);
+    if (written)
+      written(global);
+  }
   if (absl::Status s = writer.finish(); !s.ok())
     return fail(loc, path, s);
   return success();
