@@ -3,9 +3,11 @@
 // Part of quantc.
 //
 // `quantc quantize IN OUT TYPE`: llama-quantize through the compiler. The
-// model is imported as IR (weights stay memory-mapped), planned with
-// qc-plan-quantization, re-encoded with qc-quantize-weights, and exported as
-// GGUF through a temporary file (no partial OUT on failure).
+// model is imported as IR (weights stay memory-mapped) and planned with
+// qc-plan-quantization; then the GGUF writer streams the file while each
+// weight is re-encoded just before it is written (qc-quantize-weights' own
+// WeightEncoder), through a temporary file (no partial OUT on failure). The
+// same steps run by hand through quantc-opt give the same bytes.
 //
 //===----------------------------------------------------------------------===//
 
