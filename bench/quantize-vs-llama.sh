@@ -15,8 +15,10 @@
 # built here is committed: .tools/ is gitignored.
 #
 # Each measurement is repeated --runs times (default 3), alternating the two
-# tools; the table shows the median wall time and the median peak RSS
-# (/usr/bin/time). Run it on an otherwise idle machine.
+# tools, after a sync and with the input read into the page cache; the table
+# shows the median wall time (with min-max) and the median peak RSS
+# (/usr/bin/time). Run it on an otherwise idle machine. A Q8_0 run takes about
+# a second and single runs vary by up to 2x on a small VM: use --runs 9 there.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 
@@ -34,7 +36,7 @@ while (($#)); do
     --types) TYPES=$2; shift 2 ;;
     --keep) KEEP=$2; shift 2 ;;
     --quantc) QUANTC=$2; shift 2 ;;
-    -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
 done
@@ -137,7 +139,7 @@ model_bytes=$(stat -c %s "$MODEL")
 # A copy, so that a rebuild of build/bin/quantc during the runs (other work
 # in the checkout) does not change what is measured. It links only system
 # libraries (absolute RUNPATH), so the copy runs as the original.
-quantc_info="$QUANTC ($(stat -c %y "$QUANTC" | cut -d. -f1), checkout at $(git -C "$QUANTC_ROOT" rev-parse --short=12 HEAD 2>/dev/null || echo ?))"
+quantc_info="$QUANTC (built $(stat -c %y "$QUANTC" | cut -d. -f1); this checkout: $(git -C "$QUANTC_ROOT" rev-parse --short=12 HEAD 2>/dev/null || echo ?), $(git -C "$QUANTC_ROOT" status --porcelain --untracked-files=no 2>/dev/null | wc -l) files modified)"
 cp "$QUANTC" "$WORK/quantc"
 QUANTC=$WORK/quantc
 
