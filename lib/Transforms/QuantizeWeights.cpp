@@ -154,8 +154,6 @@ struct quantc::WeightEncoder::Impl {
   std::optional<ImportanceMatrix> imatrixData;
   size_t total = 0;
   size_t index = 0;
-  bool allowRequantize = false;
-  bool progress = false;
 
   LogicalResult encode(qc::GlobalOp global) {
     ++index;
@@ -163,7 +161,7 @@ struct quantc::WeightEncoder::Impl {
         options.threads ? options.threads
                         : std::max(1u, std::thread::hardware_concurrency());
     if (!global->hasAttr(qc::QCDialect::kQuantizeToAttrName)) {
-      if (progress)
+      if (options.progress)
         printProgress(index, total, global, global.getTensorType(),
                       global.getTensorType(), /*usedImatrix=*/false);
       return success();
@@ -218,7 +216,7 @@ struct quantc::WeightEncoder::Impl {
 
     Type fromElement = from.getElementType();
     Type toElement = to.getElementType();
-    if (qc::isQuantizedElementType(fromElement) && !allowRequantize)
+    if (qc::isQuantizedElementType(fromElement) && !options.allowRequantize)
       return global.emitError()
              << "'" << global.getSymName() << "' is already "
              << describe(fromElement) << "; re-quantizing it to "
@@ -329,7 +327,7 @@ struct quantc::WeightEncoder::Impl {
     global.setTypeAttr(TypeAttr::get(to));
     global.setDataAttr(data);
 
-    if (progress)
+    if (options.progress)
       printProgress(index, total, global, from, to, !importance.empty());
     return success();
   }
@@ -338,8 +336,6 @@ struct quantc::WeightEncoder::Impl {
 WeightEncoder::WeightEncoder(WeightEncoderOptions options)
     : impl(std::make_unique<Impl>()) {
   impl->options = std::move(options);
-  impl->allowRequantize = impl->options.allowRequantize;
-  impl->progress = impl->options.progress;
 }
 
 WeightEncoder::~WeightEncoder() = default;

@@ -27,11 +27,6 @@ export module quantc.recipes;
 
 export namespace quantc::recipes {
 
-// ggml type ids of the unquantized types a recipe can choose.
-inline constexpr uint32_t kGGMLF32 = 0;
-inline constexpr uint32_t kGGMLF16 = 1;
-inline constexpr uint32_t kGGMLBF16 = 30;
-
 /// A llama.cpp file type (`enum llama_ftype`; the value is written to
 /// `general.file_type`).
 enum class FileType : uint32_t {

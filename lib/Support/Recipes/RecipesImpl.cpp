@@ -23,6 +23,7 @@ module;
 
 module quantc.recipes;
 
+import quantc.gguf;
 import quantc.numerics;
 
 namespace quantc::recipes {
@@ -61,9 +62,9 @@ constexpr std::array<FileTypeInfo, 18> kFileTypes = {{
     {FileType::Q5_K_M, "Q5_K_M", Q5_K, "5.33G, +0.0569 ppl @ Llama-3-8B"},
     {FileType::Q6_K, "Q6_K", Q6_K, "6.14G, +0.0217 ppl @ Llama-3-8B"},
     {FileType::Q8_0, "Q8_0", Q8_0, "7.96G, +0.0026 ppl @ Llama-3-8B"},
-    {FileType::MostlyF16, "F16", kGGMLF16, "14.00G, +0.0020 ppl @ Mistral-7B"},
-    {FileType::MostlyBF16, "BF16", kGGMLBF16, "14.00G, -0.0050 ppl @ Mistral-7B"},
-    {FileType::AllF32, "F32", kGGMLF32, "26.00G @ 7B"},
+    {FileType::MostlyF16, "F16", gguf::kTypeF16, "14.00G, +0.0020 ppl @ Mistral-7B"},
+    {FileType::MostlyBF16, "BF16", gguf::kTypeBF16, "14.00G, -0.0050 ppl @ Mistral-7B"},
+    {FileType::AllF32, "F32", gguf::kTypeF32, "26.00G @ 7B"},
 }};
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b) {
@@ -73,16 +74,17 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
   });
 }
 
+/// Weights per block of a ggml type (1 for the plain types), from the one
+/// ggml type table (quantc.gguf); nullopt for an unknown id.
 std::optional<uint32_t> blockSize(uint32_t ggmlType) {
-  if (ggmlType == kGGMLF32 || ggmlType == kGGMLF16 || ggmlType == kGGMLBF16)
-    return 1;
-  if (auto format = num::blockFormatFromGGMLType(ggmlType))
-    return num::getBlockFormatInfo(*format).blockSize;
+  if (const gguf::TypeInfo *info = gguf::getTypeInfo(ggmlType))
+    return info->blockSize;
   return std::nullopt;
 }
 
 bool isQuantized(uint32_t ggmlType) {
-  return num::blockFormatFromGGMLType(ggmlType).has_value();
+  const gguf::TypeInfo *info = gguf::getTypeInfo(ggmlType);
+  return info && info->blockFormat.has_value();
 }
 
 bool contains(std::string_view s, std::string_view part) {
@@ -355,7 +357,7 @@ uint32_t fallBack(uint32_t type, int64_t rowLength, bool &fellBack) {
   else if (isQuantized(type) && *blockSize(type) == 256)
     result = ggml(num::BlockFormat::IQ4_NL);
   if (rowLength % *blockSize(result) != 0)
-    result = kGGMLF16;
+    result = gguf::kTypeF16;
   return result;
 }
 

@@ -17,6 +17,7 @@
 
 #include <numeric>
 
+import quantc.gguf;
 import quantc.numerics;
 
 using namespace mlir;
@@ -188,18 +189,6 @@ quantc::qc::getStorageSize(ShapedType type,
 // ggml type ids
 //===----------------------------------------------------------------------===//
 
-namespace {
-struct PlainGGMLType {
-  uint32_t id;
-  const char *name;
-};
-// enum ggml_type's unquantized members.
-constexpr PlainGGMLType kPlainGGMLTypes[] = {
-    {0, "f32"},  {1, "f16"},  {24, "i8"},  {25, "i16"},
-    {26, "i32"}, {27, "i64"}, {28, "f64"}, {30, "bf16"},
-};
-} // namespace
-
 Type quantc::qc::getTypeForGGMLType(MLIRContext *context, uint32_t ggmlType) {
   Builder b(context);
   switch (ggmlType) {
@@ -250,22 +239,21 @@ std::optional<uint32_t> quantc::qc::getGGMLType(Type elementType) {
   return std::nullopt;
 }
 
+// Names come from the one ggml type table (quantc.gguf); the qc spelling
+// is lower case with upper-case K-quants ("f32", "q4_K"), as llama.cpp logs.
 std::optional<uint32_t> quantc::qc::parseGGMLTypeName(StringRef name) {
-  for (const PlainGGMLType &plain : kPlainGGMLTypes)
-    if (name.equals_insensitive(plain.name))
-      return plain.id;
-  if (std::optional<num::BlockFormat> format =
-          num::parseBlockFormat(std::string_view(name.data(), name.size())))
-    return num::getBlockFormatInfo(*format).ggmlType;
+  for (const gguf::TypeInfo &info : gguf::types())
+    if (name.equals_insensitive(StringRef(info.name.data(), info.name.size())))
+      return info.id;
   return std::nullopt;
 }
 
 std::string quantc::qc::getGGMLTypeName(uint32_t ggmlType) {
-  for (const PlainGGMLType &plain : kPlainGGMLTypes)
-    if (plain.id == ggmlType)
-      return plain.name;
-  if (std::optional<num::BlockFormat> format =
-          num::blockFormatFromGGMLType(ggmlType))
-    return stringifyBlockFormat(static_cast<BlockFormat>(*format)).str();
-  return "type" + std::to_string(ggmlType);
+  const gguf::TypeInfo *info = gguf::getTypeInfo(ggmlType);
+  if (!info)
+    return "type" + std::to_string(ggmlType);
+  if (info->blockFormat)
+    return stringifyBlockFormat(static_cast<BlockFormat>(*info->blockFormat))
+        .str();
+  return StringRef(info->name.data(), info->name.size()).lower();
 }
