@@ -14,6 +14,7 @@
 #include "mlir/InitAllTranslations.h"
 
 #include "quantc/Target/GGUF/GGUF.h"
+#include "quantc/Target/ONNX/ONNX.h"
 #include "quantc/Target/Safetensors/Safetensors.h"
 
 namespace quantc {
@@ -22,6 +23,7 @@ namespace quantc {
 inline void registerAllTranslations() {
   mlir::registerAllTranslations();
   registerGGUFTranslations();
+  registerONNXTranslations();
   registerSafetensorsTranslations();
 }
 

@@ -103,3 +103,47 @@ LogicalResult QCDialect::verifyOperationAttribute(Operation *op,
   }
   return op->emitError() << "unknown qc attribute '" << name << "'";
 }
+
+/// qc.name / qc.dtype / qc.bound_value on entry arguments and results.
+static LogicalResult verifyEntryAttribute(Operation *op, Type type,
+                                          NamedAttribute attr, bool isArg) {
+  StringRef name = attr.getName().getValue();
+  if (name == QCDialect::kNameAttrName) {
+    if (!isa<StringAttr>(attr.getValue()))
+      return op->emitError() << "'" << name << "' must be a string";
+    return success();
+  }
+  if (name == QCDialect::kDTypeAttrName) {
+    auto value = dyn_cast<IntegerAttr>(attr.getValue());
+    if (!value || !value.getType().isInteger(32))
+      return op->emitError() << "'" << name << "' must be an i32";
+    return success();
+  }
+  if (isArg && name == QCDialect::kBoundValueAttrName) {
+    auto value = dyn_cast<ElementsAttr>(attr.getValue());
+    if (!value || value.getType() != type)
+      return op->emitError() << "'" << name
+                             << "' must be an elements attribute of type "
+                             << type;
+    return success();
+  }
+  return op->emitError() << "unknown qc " << (isArg ? "argument" : "result")
+                         << " attribute '" << name << "'";
+}
+
+LogicalResult QCDialect::verifyRegionArgAttribute(Operation *op,
+                                                  unsigned regionIndex,
+                                                  unsigned argIndex,
+                                                  NamedAttribute attr) {
+  Type type = op->getRegion(regionIndex).getNumArguments() > argIndex
+                  ? op->getRegion(regionIndex).getArgument(argIndex).getType()
+                  : Type();
+  return verifyEntryAttribute(op, type, attr, /*isArg=*/true);
+}
+
+LogicalResult QCDialect::verifyRegionResultAttribute(Operation *op,
+                                                     unsigned regionIndex,
+                                                     unsigned resultIndex,
+                                                     NamedAttribute attr) {
+  return verifyEntryAttribute(op, Type(), attr, /*isArg=*/false);
+}

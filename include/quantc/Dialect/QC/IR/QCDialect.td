@@ -32,7 +32,23 @@ def QC_Dialect : Dialect {
   let dependentDialects = ["::mlir::quant::QuantDialect"];
   let hasCanonicalizer = 0;
   let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
+  let hasRegionResultAttrVerify = 1;
   let extraClassDeclaration = [{
+    /// On an entry function's argument or result: the name of the model's
+    /// input or output it is (a string).
+    static constexpr ::llvm::StringLiteral kNameAttrName = "qc.name";
+    /// On an entry function's argument or result: its element type as an ONNX
+    /// TensorProto.DataType number (`i32`). Integers in the IR are signless,
+    /// so this keeps uint8 apart from int8.
+    static constexpr ::llvm::StringLiteral kDTypeAttrName = "qc.dtype";
+    /// On an entry function's argument: the only value the compiled model
+    /// accepts for it (an elements attribute of the argument's type). The
+    /// body uses the constant instead of the argument: the value decided a
+    /// shape at compile time.
+    static constexpr ::llvm::StringLiteral kBoundValueAttrName =
+        "qc.bound_value";
+
     /// On a module: the model's metadata in file order, an array of
     /// `[key, value]` pairs. Values keep their GGUF type: `ui8`..`si64`
     /// integers, `f32`/`f64` floats, `i1` bools, strings, dense tensors for
