@@ -9,6 +9,7 @@
 
 #include "mlir/InitAllPasses.h"
 
+#include "quantc/Target/CPU/Passes.h"
 #include "quantc/Transforms/Passes.h"
 
 namespace quantc {
@@ -17,6 +18,7 @@ namespace quantc {
 inline void registerAllPasses() {
   mlir::registerAllPasses();
   quantc::registerQCPasses();
+  quantc::registerCPUPassesAndPipelines();
 }
 
 } // namespace quantc

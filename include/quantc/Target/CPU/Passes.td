@@ -1,0 +1,66 @@
+//===- Passes.td - CPU backend passes -----------------------*- tablegen -*-===//
+//
+// Part of quantc.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTC_TARGET_CPU_PASSES_TD
+#define QUANTC_TARGET_CPU_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+//===----------------------------------------------------------------------===//
+// Multi-threading
+//===----------------------------------------------------------------------===//
+
+def QCCPUOutlineParallelPass
+    : Pass<"qc-cpu-outline-parallel", "::mlir::ModuleOp"> {
+  let summary = "Run the outermost scf.parallel loops on the runtime's threads";
+  let description = [{
+    Threads the runtime handle through the module and turns each outermost
+    `scf.parallel` into a call to the runtime:
+
+    1. Every function with a body gets a trailing `!llvm.ptr` argument (with
+       the unit attribute `qc_cpu.rt`), the `qc_rt *` of
+       runtime/include/quantc/runtime.h; calls pass their caller's.
+    2. An outermost `scf.parallel` without reductions whose parallel
+       iterations are not statically fewer than `min-iterations` is moved
+       into a new private function `@<func>_par<N>(%env: !llvm.ptr,
+       %begin: i64, %end: i64)` (attribute `qc_cpu.parallel_body`). Its leading
+       dimensions are collapsed into one range of at least `min-iterations`
+       iterations (or all of them), of which the function runs
+       `[%begin, %end)`; the other dimensions stay an inner `scf.parallel`.
+       Values the body uses from above are packed into an environment
+       struct on the caller's stack (memrefs as their LLVM descriptors,
+       `index` as `i64`); constants are cloned instead.
+    3. The loop becomes `func.call @qc_rt_parallel_for(%rt, %n, %fn, %env)`.
+
+    The pass runs on scf + memref, before the conversion to the LLVM
+    dialect; the casts between memrefs and their descriptors it creates are
+    `builtin.unrealized_conversion_cast`s that `reconcile-unrealized-casts`
+    removes.
+
+    ```mlir
+    scf.parallel (%i) = (%c0) to (%c1024) step (%c1) {
+      %v = memref.load %in[%i] : memref<1024xf32>
+      memref.store %v, %out[%i] : memref<1024xf32>
+    }
+    // becomes
+    func.call @qc_rt_parallel_for(%rt, %n, %fn, %env)
+        : (!llvm.ptr, i64, (!llvm.ptr, i64, i64) -> (), !llvm.ptr) -> ()
+    ```
+  }];
+  let options = [
+    Option<"minIterations", "min-iterations", "int64_t", /*default=*/"64",
+           "Loops with statically fewer parallel iterations stay serial; "
+           "also the size the collapsed range aims for">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
+#endif // QUANTC_TARGET_CPU_PASSES_TD

@@ -1,0 +1,93 @@
+//===- Pipeline.cpp - The CPU lowering pipeline ---------------------------===//
+//
+// Part of quantc.
+//
+// Imported module (linalg on tensors) -> LLVM dialect, multi-threaded
+// through the runtime. Registered as `quantc-opt --qc-cpu-lower-to-llvm`.
+//
+//===----------------------------------------------------------------------===//
+
+#include "quantc/Target/CPU/CPUTarget.h"
+#include "quantc/Target/CPU/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace {
+struct CPULoweringPipelineOptions
+    : PassPipelineOptions<CPULoweringPipelineOptions> {
+  Option<int64_t> minParallelIterations{
+      *this, "min-parallel-iterations",
+      llvm::cl::desc("Loops with fewer parallel iterations stay serial"),
+      llvm::cl::init(64)};
+};
+} // namespace
+
+void quantc::buildCPULoweringPipeline(OpPassManager &pm,
+                                      int64_t minParallelIterations) {
+  // Tensors: fuse elementwise producers into consumers, then clean up.
+  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+
+  // Buffers: identity layouts at function boundaries so that the entry
+  // wrapper can describe each argument with a static descriptor; results
+  // become out-parameters (the caller owns the output buffers).
+  pm.addPass(bufferization::createEmptyTensorToAllocTensorPass());
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.hoistStaticAllocs = true;
+  outParams.modifyPublicFunctions = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createCanonicalizerPass());
+
+  // Loops: parallel iterators become scf.parallel, whose outermost ones run
+  // on the runtime's threads.
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  QCCPUOutlineParallelPassOptions outline;
+  outline.minIterations = minParallelIterations;
+  pm.addPass(createQCCPUOutlineParallelPass(outline));
+
+  // LLVM dialect.
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(arith::createArithExpandOpsPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void quantc::registerCPUPassesAndPipelines() {
+  registerQCCPUPasses();
+  PassPipelineRegistration<CPULoweringPipelineOptions>(
+      "qc-cpu-lower-to-llvm",
+      "Lower an imported model (linalg on tensors) to the LLVM dialect for "
+      "the CPU backend, with parallel loops run through qc_rt_parallel_for",
+      [](OpPassManager &pm, const CPULoweringPipelineOptions &options) {
+        buildCPULoweringPipeline(pm, options.minParallelIterations);
+      });
+}
