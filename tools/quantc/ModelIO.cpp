@@ -10,7 +10,10 @@
 #include "quantc/Target/GGUF/GGUF.h"
 #include "quantc/Target/Safetensors/Safetensors.h"
 
+#include "quantc/InitAllDialects.h"
+
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/Parser/Parser.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
@@ -19,13 +22,21 @@
 
 using namespace mlir;
 
-OwningOpRef<ModuleOp> quantc::importModel(StringRef path,
-                                          MLIRContext *context) {
+OwningOpRef<ModuleOp> quantc::importModel(StringRef path, MLIRContext *context,
+                                          const ONNXImportOptions &onnxOptions) {
   context->loadDialect<qc::QCDialect>();
   Location loc = FileLineColLoc::get(context, path, 0, 0);
   if (!llvm::sys::fs::exists(path)) {
     emitError(loc) << path << ": no such file or directory";
     return nullptr;
+  }
+  if (path.ends_with(".onnx"))
+    return importONNXFile(path, context, onnxOptions);
+  if (path.ends_with(".mlir") || path.ends_with(".mlirbc")) {
+    DialectRegistry registry;
+    quantc::registerAllDialects(registry);
+    context->appendDialectRegistry(registry);
+    return parseSourceFile<ModuleOp>(path, context);
   }
   if (llvm::sys::fs::is_directory(path) || path.ends_with(".safetensors") ||
       path.ends_with(".json"))
@@ -38,8 +49,8 @@ OwningOpRef<ModuleOp> quantc::importModel(StringRef path,
   if (StringRef(magic, 4) == "GGUF")
     return importGGUFFile(path, context);
   emitError(loc) << path
-                 << ": not a GGUF file (no 'GGUF' magic) and not a "
-                    "safetensors model";
+                 << ": not a GGUF file (no 'GGUF' magic), not an ONNX model "
+                    "(.onnx), not MLIR (.mlir) and not a safetensors model";
   return nullptr;
 }
 

@@ -7,6 +7,8 @@
 #ifndef QUANTC_TOOLS_QUANTC_MODELIO_H
 #define QUANTC_TOOLS_QUANTC_MODELIO_H
 
+#include "quantc/Target/ONNX/ONNX.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
@@ -17,11 +19,13 @@ namespace quantc {
 /// file name and the problem in the message itself.
 void installDiagnosticPrinter(mlir::MLIRContext &context);
 
-/// Imports a GGUF file, a safetensors file, or a directory holding a
-/// safetensors model, by looking at what `path` is. Diagnostics go to the
-/// context's handler (stderr in the driver); null on failure.
-mlir::OwningOpRef<mlir::ModuleOp> importModel(llvm::StringRef path,
-                                              mlir::MLIRContext *context);
+/// Imports an ONNX model (.onnx), a GGUF file, a safetensors file, a
+/// directory holding a safetensors model, or parses an MLIR module (.mlir,
+/// .mlirbc), by looking at what `path` is. Diagnostics go to the context's
+/// handler (stderr in the driver); null on failure.
+mlir::OwningOpRef<mlir::ModuleOp>
+importModel(llvm::StringRef path, mlir::MLIRContext *context,
+            const ONNXImportOptions &onnxOptions = {});
 
 } // namespace quantc
 

@@ -57,7 +57,7 @@ private:
   mlir::LogicalResult importNode(const onnx::NodeProto &node,
                                  mlir::OpBuilder &builder);
   mlir::FailureOr<mlir::RankedTensorType>
-  inputType(const onnx::ValueInfoProto &info);
+  inputType(const onnx::ValueInfoProto &info, unsigned position);
 
   mlir::ModuleOp module;
   mlir::MLIRContext *ctx;

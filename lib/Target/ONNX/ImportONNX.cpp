@@ -339,7 +339,7 @@ int32_t GraphImporter::inferredDType(StringRef name) const {
 }
 
 FailureOr<RankedTensorType>
-GraphImporter::inputType(const onnx::ValueInfoProto &info) {
+GraphImporter::inputType(const onnx::ValueInfoProto &info, unsigned position) {
   Location loc = FileLineColLoc::get(getContext(), modelPath, 0, 0);
   const onnx::TypeProto &t = info.type();
   if (!t.has_tensor_type())
@@ -357,33 +357,36 @@ GraphImporter::inputType(const onnx::ValueInfoProto &info) {
                           << "' has element type " << getDTypeName(dtype)
                           << ", which quantc does not support";
   SmallVector<int64_t> shape;
-  auto given = options.inputShapes.find(info.name());
+  // Shapes given by name, else by position.
+  const std::vector<int64_t> *given = nullptr;
+  if (auto it = options.inputShapes.find(info.name());
+      it != options.inputShapes.end())
+    given = &it->second;
+  else if (position < options.positionalShapes.size())
+    given = &options.positionalShapes[position];
   if (!t.tensor_type().has_shape()) {
-    if (given == options.inputShapes.end())
+    if (!given)
       return emitError(loc) << modelPath << ": graph input '" << info.name()
                             << "' has no shape; give one with --input-shape "
                             << info.name() << "=D0xD1x...";
-    return RankedTensorType::get(given->second, element);
+    return RankedTensorType::get(*given, element);
   }
   const auto &dims = t.tensor_type().shape().dim();
-  if (given != options.inputShapes.end() &&
-      given->second.size() != (size_t)dims.size())
-    return emitError(loc) << modelPath << ": --input-shape for '"
-                          << info.name() << "' has rank "
-                          << given->second.size() << ", the model's has "
-                          << dims.size();
+  if (given && given->size() != (size_t)dims.size())
+    return emitError(loc) << modelPath << ": the shape given for input '"
+                          << info.name() << "' has rank " << given->size()
+                          << ", the model's has " << dims.size();
   for (int i = 0; i < dims.size(); ++i) {
     if (dims[i].has_dim_value()) {
-      if (given != options.inputShapes.end() &&
-          given->second[i] != dims[i].dim_value())
+      if (given && (*given)[i] != dims[i].dim_value())
         return emitError(loc)
-               << modelPath << ": --input-shape for '" << info.name()
-               << "' sets dimension " << i << " to " << given->second[i]
+               << modelPath << ": the shape given for input '" << info.name()
+               << "' sets dimension " << i << " to " << (*given)[i]
                << " but the model fixes it to " << dims[i].dim_value();
       shape.push_back(dims[i].dim_value());
       continue;
     }
-    if (given == options.inputShapes.end())
+    if (!given)
       return emitError(loc)
              << modelPath << ": graph input '" << info.name()
              << "' has a dynamic dimension " << i
@@ -391,7 +394,7 @@ GraphImporter::inputType(const onnx::ValueInfoProto &info) {
                                          : std::string())
              << "; give its shape with --input-shape " << info.name()
              << "=D0xD1x...";
-    shape.push_back(given->second[i]);
+    shape.push_back((*given)[i]);
   }
   return RankedTensorType::get(shape, element);
 }
@@ -400,10 +403,16 @@ Value GraphImporter::bindInputOnDemand(StringRef name) {
   if (!options.bindShapeInputs)
     return {};
   auto arg = argIndex.find(name);
-  auto value = options.inputValues.find(name);
-  if (arg == argIndex.end() || value == options.inputValues.end())
+  if (arg == argIndex.end())
     return {};
-  DenseElementsAttr attr = value->second;
+  DenseElementsAttr attr;
+  if (auto value = options.inputValues.find(name);
+      value != options.inputValues.end())
+    attr = value->second;
+  else if (arg->second < options.positionalValues.size())
+    attr = options.positionalValues[arg->second];
+  if (!attr)
+    return {};
   auto argType = cast<RankedTensorType>(
       func.getArgument(arg->second).getType());
   if (attr.getType() != argType)
@@ -436,7 +445,7 @@ LogicalResult GraphImporter::importMainGraph() {
   for (const auto &input : graph.input()) {
     if (initializers.contains(input.name()))
       continue;
-    FailureOr<RankedTensorType> type = inputType(input);
+    FailureOr<RankedTensorType> type = inputType(input, args.size());
     if (failed(type))
       return failure();
     argTypes.push_back(*type);

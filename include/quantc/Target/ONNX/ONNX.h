@@ -45,6 +45,11 @@ struct ONNXImportOptions {
   bool bindShapeInputs = false;
   /// Candidate values for bindShapeInputs, by name.
   llvm::StringMap<mlir::DenseElementsAttr> inputValues;
+  /// Shapes and values for graph inputs by position (among the inputs that
+  /// are not initializers), used for inputs without an entry by name above:
+  /// `quantc run` fills them from its input files.
+  std::vector<std::vector<int64_t>> positionalShapes;
+  std::vector<mlir::DenseElementsAttr> positionalValues;
   /// The entry function's name.
   std::string entryName = "main";
 };
