@@ -40,8 +40,8 @@ public:
   llvm::StringRef getModelPath() const { return modelPath; }
 
   /// The value bound to `name`, or a null value.
-  TypedValue lookup(llvm::StringRef name) const { return values.lookup(name); }
-  void bind(llvm::StringRef name, TypedValue value) { values[name] = value; }
+  OnnxValue lookup(llvm::StringRef name) const { return values.lookup(name); }
+  void bind(llvm::StringRef name, OnnxValue value) { values[name] = value; }
   /// The static type shape inference gives `name`, or null.
   mlir::RankedTensorType inferredType(llvm::StringRef name) const;
   int32_t inferredDType(llvm::StringRef name) const;
@@ -49,6 +49,18 @@ public:
   /// When `name` is an entry argument that may be bound at compile time
   /// (ONNXImportOptions::bindShapeInputs), binds it and returns its constant.
   mlir::Value bindInputOnDemand(llvm::StringRef name);
+
+  /// Imports the nodes of `graph` (a subgraph attribute: If's branches, a
+  /// loop body) at the builder's insertion point. The subgraph sees every
+  /// value of the enclosing scopes; `inputs` are bound to its formal inputs.
+  /// Returns its outputs.
+  mlir::FailureOr<llvm::SmallVector<OnnxValue>>
+  importSubgraph(const onnx::GraphProto &graph,
+                 llvm::ArrayRef<OnnxValue> inputs, mlir::OpBuilder &builder);
+
+  /// The static type a subgraph declares for its output `i`, or null.
+  mlir::RankedTensorType declaredOutputType(const onnx::GraphProto &graph,
+                                            unsigned i) const;
 
   /// A fresh resource blob name derived from `hint`.
   std::string uniqueBlobName(llvm::StringRef hint);
@@ -66,7 +78,7 @@ private:
   std::string baseDir;
   const ONNXImportOptions &options;
   llvm::StringMap<int64_t> opsets;
-  llvm::StringMap<TypedValue> values;
+  llvm::StringMap<OnnxValue> values;
   llvm::StringMap<const onnx::TypeProto *> valueInfo;
   llvm::StringMap<unsigned> argIndex;
   mlir::func::FuncOp func;

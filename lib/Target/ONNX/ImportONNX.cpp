@@ -495,7 +495,7 @@ LogicalResult GraphImporter::importMainGraph() {
   SmallVector<Value> results;
   SmallVector<Type> resultTypes;
   for (const auto &output : graph.output()) {
-    TypedValue v = values.lookup(output.name());
+    OnnxValue v = values.lookup(output.name());
     if (!v.value)
       return emitError(fileLoc) << modelPath << ": graph output '"
                                 << output.name() << "' is never computed";
@@ -525,6 +525,52 @@ LogicalResult GraphImporter::importMainGraph() {
     func.setResultAttr(i, "qc.dtype", builder.getI32IntegerAttr(dtype));
   }
   return success();
+}
+
+RankedTensorType GraphImporter::declaredOutputType(const onnx::GraphProto &graph,
+                                                  unsigned i) const {
+  if (i >= (unsigned)graph.output_size())
+    return {};
+  return staticType(getContext(), graph.output(i).type());
+}
+
+FailureOr<SmallVector<OnnxValue>>
+GraphImporter::importSubgraph(const onnx::GraphProto &graph,
+                              ArrayRef<OnnxValue> inputs, OpBuilder &b) {
+  Location fileLoc = FileLineColLoc::get(ctx, modelPath, 0, 0);
+  if ((size_t)graph.input_size() != inputs.size())
+    return emitError(fileLoc) << modelPath << ": subgraph '" << graph.name()
+                              << "' takes " << graph.input_size()
+                              << " inputs, " << inputs.size() << " given";
+  for (const auto &info : graph.value_info())
+    valueInfo[info.name()] = &info.type();
+  for (const auto &info : graph.output())
+    valueInfo[info.name()] = &info.type();
+  for (auto [info, value] : llvm::zip(graph.input(), inputs))
+    values[info.name()] = value;
+  for (const auto &init : graph.initializer()) {
+    FailureOr<ElementsAttr> attr = convertTensorProto(
+        init, ctx, baseDir, uniqueBlobName(init.name()),
+        [&] { return emitError(fileLoc) << modelPath << ": "; });
+    if (failed(attr))
+      return failure();
+    values[init.name()] = {
+        arith::ConstantOp::create(b, fileLoc, cast<TypedAttr>(*attr)),
+        init.data_type()};
+  }
+  for (const auto &node : graph.node())
+    if (failed(importNode(node, b)))
+      return failure();
+  SmallVector<OnnxValue> outputs;
+  for (const auto &output : graph.output()) {
+    OnnxValue v = values.lookup(output.name());
+    if (!v.value)
+      return emitError(fileLoc) << modelPath << ": subgraph '" << graph.name()
+                                << "' output '" << output.name()
+                                << "' is never computed";
+    outputs.push_back(v);
+  }
+  return outputs;
 }
 
 LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
@@ -747,6 +793,7 @@ const OpRegistry &OpRegistry::get() {
     OpRegistry r;
     registerElementwiseOps(r);
     registerGeneratorOps(r);
+    registerControlFlowOps(r);
     return r;
   }();
   return registry;

@@ -61,7 +61,7 @@ bool isFloatDType(int32_t dtype);
 const char *getDTypeName(int32_t dtype);
 
 /// A value of the graph: the IR value and its ONNX dtype.
-struct TypedValue {
+struct OnnxValue {
   mlir::Value value;
   int32_t dtype = kUndefined;
 };
@@ -179,6 +179,7 @@ void registerGeneratorOps(OpRegistry &registry);
 void registerTensorOps(OpRegistry &registry);
 void registerReductionOps(OpRegistry &registry);
 void registerMatMulOps(OpRegistry &registry);
+void registerControlFlowOps(OpRegistry &registry);
 void registerConvOps(OpRegistry &registry);
 void registerPoolOps(OpRegistry &registry);
 void registerNormalizationOps(OpRegistry &registry);
