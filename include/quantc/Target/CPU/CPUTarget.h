@@ -91,6 +91,11 @@ mlir::LogicalResult compileModuleForCPU(mlir::ModuleOp module,
 /// "my_net"; "model" when nothing usable is left.
 std::string deriveModelName(llvm::StringRef path);
 
+/// Adds what compiling needs to a context's registry: the dialects, their
+/// bufferization and conversion extensions, the LLVM IR translations.
+/// `compileModuleForCPU` appends it to the module's context itself.
+void registerCPUDialects(mlir::DialectRegistry &registry);
+
 /// Registers the "cpu" backend with the target registry.
 void registerCPUTargetBackend();
 

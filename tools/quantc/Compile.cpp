@@ -1,0 +1,127 @@
+//===- Compile.cpp - quantc compile ---------------------------------------===//
+//
+// Part of quantc.
+//
+// `quantc compile MODEL -o OUT [--target T] [--emit KIND] [--name N]
+// [--header H]`: imports MODEL (.onnx, .mlir, ...) and writes native code
+// following runtime/include/quantc/runtime.h through a target backend.
+// The work is in the library (quantc::compileModuleForCPU and the
+// TargetBackend registry) so that other commands can call it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Command.h"
+#include "ModelIO.h"
+
+#include "quantc/Target/CPU/CPUTarget.h"
+#include "quantc/Target/TargetBackend.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+using namespace mlir;
+using namespace quantc;
+
+static cl::SubCommand compileCommand(
+    "compile", "Compile a model to an object, library, or shared library");
+static cl::opt<std::string> compileInput(cl::Positional, cl::Required,
+                                         cl::desc("<model.onnx | model.mlir>"),
+                                         cl::sub(compileCommand));
+static cl::opt<std::string> compileOutput("o", cl::Required,
+                                          cl::desc("Output file"),
+                                          cl::value_desc("path"),
+                                          cl::sub(compileCommand));
+static cl::opt<std::string> compileTarget(
+    "target", cl::init("host"), cl::sub(compileCommand),
+    cl::desc("Target: a backend (cpu), backend:sub-target, or a sub-target: "
+             "host, x86_64-avx2, x86_64-avx512, aarch64-neon (default host)"));
+static cl::opt<std::string> compileEmit(
+    "emit", cl::sub(compileCommand),
+    cl::desc("obj, lib, so, mlir, llvm, asm or header (default: from the "
+             "output's extension: .o .a .so .mlir .ll .s .h)"));
+static cl::opt<std::string> compileName(
+    "name", cl::sub(compileCommand),
+    cl::desc("Symbol of the model accessor, a C identifier (default: from "
+             "the model's file name)"));
+static cl::opt<std::string> compileHeader(
+    "header", cl::sub(compileCommand), cl::value_desc("path"),
+    cl::desc("Also write the C header declaring the accessor"));
+static cl::opt<std::string> compileRuntimeLib(
+    "runtime-lib", cl::sub(compileCommand), cl::value_desc("path"),
+    cl::desc("libquantc_runtime.a to link into a shared library (default: "
+             "$QUANTC_RUNTIME_LIB, else <bindir>/../lib/libquantc_runtime.a)"));
+static cl::opt<std::string> compileLinker(
+    "linker", cl::sub(compileCommand), cl::value_desc("program"),
+    cl::desc("Linker driver for shared libraries (default: clang++-22)"));
+static cl::opt<unsigned> compileOptLevel(
+    "O", cl::init(3), cl::Prefix, cl::sub(compileCommand),
+    cl::desc("Optimization level of the generated code, 0-3 (default 3)"));
+
+static int runCompile() {
+  registerCPUTargetBackend();
+
+  std::string subTarget;
+  const TargetBackend *backend = resolveTarget(compileTarget, subTarget);
+  if (!backend) {
+    errs() << "quantc: error: unknown target '" << compileTarget
+           << "'; known targets:";
+    for (const TargetBackend *known : listTargetBackends()) {
+      errs() << " " << known->getName() << " (";
+      llvm::interleave(known->getSubTargets(), errs(), ", ");
+      errs() << ")";
+    }
+    errs() << "\n";
+    return 1;
+  }
+
+  std::optional<EmitKind> kind;
+  if (!compileEmit.empty()) {
+    kind = parseEmitKind(compileEmit);
+    if (!kind) {
+      errs() << "quantc: error: unknown --emit '" << compileEmit
+             << "' (expected obj, lib, so, mlir, llvm, asm, header)\n";
+      return 1;
+    }
+  } else {
+    kind = emitKindFromPath(compileOutput);
+    if (!kind) {
+      errs() << "quantc: error: cannot tell what to emit from '"
+             << compileOutput << "'; give --emit\n";
+      return 1;
+    }
+  }
+  if (!backend->supportsEmitKind(*kind)) {
+    errs() << "quantc: error: target " << backend->getName()
+           << " cannot emit " << stringifyEmitKind(*kind) << "\n";
+    return 1;
+  }
+  if (compileOptLevel > 3) {
+    errs() << "quantc: error: -O" << compileOptLevel << " is not 0-3\n";
+    return 1;
+  }
+
+  DialectRegistry registry;
+  backend->getDependentDialects(registry);
+  MLIRContext context(registry);
+  installDiagnosticPrinter(context);
+  OwningOpRef<ModuleOp> module = importModel(compileInput, &context);
+  if (!module)
+    return 1;
+
+  TargetBackendOptions options;
+  options.subTarget = subTarget;
+  options.modelName = compileName.empty() ? deriveModelName(compileInput)
+                                          : std::string(compileName);
+  options.headerPath = compileHeader;
+  options.runtimeLibrary = compileRuntimeLib;
+  options.linker = compileLinker;
+  options.optLevel = compileOptLevel;
+  if (failed(backend->emit(*module, options, *kind, compileOutput)))
+    return 1;
+  return 0;
+}
+
+static quantc::driver::Command compileReg(compileCommand, runCompile);
