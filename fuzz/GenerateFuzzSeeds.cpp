@@ -2,11 +2,12 @@
 //
 // Part of quantc.
 //
-// Writes the committed seed corpus fuzz/corpus/{gguf,safetensors}/: small,
+// Writes the committed seed corpus fuzz/corpus/{gguf,safetensors,tensorio}/: small,
 // valid files that reach every part of the readers (every metadata type,
 // nested arrays, tensors of plain, legacy, K- and i-quant types, alignments
 // 32 and 64, no tensors; safetensors with metadata, every dtype, a padded
-// header). Deterministic: the `fuzz-seeds-up-to-date` test regenerates the
+// header; ONNX TensorProto and .npy files of every element type, with data
+// in raw_data and in the typed fields). Deterministic: the `fuzz-seeds-up-to-date` test regenerates the
 // corpus and compares it with the committed one.
 //
 //   GenerateFuzzSeeds <output directory>
@@ -27,6 +28,8 @@
 #include <vector>
 
 import quantc.gguf;
+import quantc.runtime;
+import quantc.tensorio;
 
 namespace fs = std::filesystem;
 using namespace quantc::gguf;
@@ -185,6 +188,73 @@ absl::Status writeSafetensorsSeeds(const fs::path &dir) {
   return writeBytes(dir / "config.json", bytes);
 }
 
+/// Appends a protobuf varint.
+void putVarint(std::vector<std::byte> &out, uint64_t v) {
+  for (; v >= 0x80; v >>= 7)
+    out.push_back(static_cast<std::byte>((v & 0x7F) | 0x80));
+  out.push_back(static_cast<std::byte>(v));
+}
+
+absl::Status writeTensorIOSeeds(const fs::path &dir) {
+  namespace tio = quantc::tensorio;
+  uint32_t seed = 1;
+  for (const quantc::runtime::DTypeInfo &info : quantc::runtime::kDTypes) {
+    tio::Tensor t;
+    t.name = std::string("t_") + std::string(info.name);
+    t.dtype = info.dtype;
+    t.dims = {2, 3};
+    t.data = pseudoRandom(6 * info.size, seed++);
+    if (info.dtype == 9) // bool: 0 or 1
+      for (std::byte &b : t.data)
+        b &= std::byte{1};
+    absl::StatusOr<std::vector<std::byte>> pb = tio::serializeTensorPb(t);
+    if (!pb.ok())
+      return pb.status();
+    if (absl::Status s = writeBytes(dir / (t.name + ".pb"), *pb); !s.ok())
+      return s;
+    t.name.clear();
+    if (absl::StatusOr<std::vector<std::byte>> npy = tio::serializeNpy(t); npy.ok())
+      if (absl::Status s = writeBytes(dir / (std::string("t_") + std::string(info.name) + ".npy"),
+                                      *npy);
+          !s.ok())
+        return s;
+  }
+  // Typed data fields, as onnx.helper.make_tensor writes them: packed dims,
+  // int8 values in int32_data (negatives as 10-byte varints), floats in
+  // unpacked float_data, and a scalar int64.
+  std::vector<std::byte> typed;
+  putVarint(typed, (1 << 3) | 2);
+  putVarint(typed, 2);
+  putVarint(typed, 1);
+  putVarint(typed, 3);
+  putVarint(typed, (2 << 3) | 0);
+  putVarint(typed, 3);
+  for (int64_t v : {-128, -1, 127}) {
+    putVarint(typed, (5 << 3) | 0);
+    putVarint(typed, static_cast<uint64_t>(v));
+  }
+  if (absl::Status s = writeBytes(dir / "int32_data.pb", typed); !s.ok())
+    return s;
+  std::vector<std::byte> floats;
+  putVarint(floats, (1 << 3) | 0);
+  putVarint(floats, 2);
+  putVarint(floats, (2 << 3) | 0);
+  putVarint(floats, 1);
+  for (float f : {1.5f, -0.25f}) {
+    putVarint(floats, (4 << 3) | 5);
+    const auto *p = reinterpret_cast<const std::byte *>(&f);
+    floats.insert(floats.end(), p, p + 4);
+  }
+  if (absl::Status s = writeBytes(dir / "float_data.pb", floats); !s.ok())
+    return s;
+  std::vector<std::byte> scalar;
+  putVarint(scalar, (2 << 3) | 0);
+  putVarint(scalar, 7);
+  putVarint(scalar, (7 << 3) | 0);
+  putVarint(scalar, 42);
+  return writeBytes(dir / "int64_scalar.pb", scalar);
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -195,7 +265,9 @@ int main(int argc, char **argv) {
   fs::path out(argv[1]);
   fs::create_directories(out / "gguf");
   fs::create_directories(out / "safetensors");
-  for (absl::Status s : {writeGGUFSeeds(out / "gguf"), writeSafetensorsSeeds(out / "safetensors")})
+  fs::create_directories(out / "tensorio");
+  for (absl::Status s : {writeGGUFSeeds(out / "gguf"), writeSafetensorsSeeds(out / "safetensors"),
+                         writeTensorIOSeeds(out / "tensorio")})
     if (!s.ok()) {
       std::fprintf(stderr, "GenerateFuzzSeeds: %s\n", std::string(s.message()).c_str());
       return 1;

@@ -1,0 +1,170 @@
+//===- RuntimeC.cpp - The C ABI of quantc/runtime.h -----------------------===//
+//
+// Part of quantc.
+//
+// The C functions over quantc.runtime. No exception leaves them: a failed
+// allocation becomes QC_ERROR_OUT_OF_MEMORY. Every failure leaves its
+// message in the thread's qc_last_error(), and in the context's
+// qc_context_error() when there is a context.
+//
+//===----------------------------------------------------------------------===//
+
+#include "quantc/runtime.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <new>
+#include <string>
+#include <system_error>
+
+import quantc.runtime;
+
+using quantc::runtime::Context;
+using quantc::runtime::ThreadPool;
+
+/// What compiled code receives: the context's thread pool.
+struct qc_rt {
+  ThreadPool *pool;
+};
+
+struct qc_context {
+  std::unique_ptr<Context> impl;
+  std::unique_ptr<ThreadPool> pool;
+  qc_rt rt;
+};
+
+namespace {
+
+thread_local std::string tlsLastError;
+
+qc_status setLastError(qc_status status, const std::string &message) noexcept {
+  try {
+    tlsLastError = message;
+  } catch (...) {
+    tlsLastError.clear();
+  }
+  return status;
+}
+
+/// Records a context's failure in the thread's last error too.
+qc_status contextStatus(qc_context *ctx, qc_status status) noexcept {
+  if (status != QC_OK)
+    setLastError(status, ctx->impl->error());
+  return status;
+}
+
+qc_status outOfMemory(qc_context *ctx, const char *function) noexcept {
+  std::string message = std::string(function) + ": out of memory";
+  if (ctx) {
+    try {
+      ctx->impl->fail(QC_ERROR_OUT_OF_MEMORY, message);
+    } catch (...) {
+    }
+  }
+  return setLastError(QC_ERROR_OUT_OF_MEMORY, message);
+}
+
+} // namespace
+
+qc_status qc_context_create(const qc_model *model, const qc_options *options,
+                            qc_context **out) {
+  if (!out)
+    return setLastError(QC_ERROR_INVALID_ARGUMENT, "qc_context_create: `out` is null");
+  *out = nullptr;
+  int32_t threads = options ? options->num_threads : 0;
+  if (threads < 0)
+    return setLastError(QC_ERROR_INVALID_ARGUMENT,
+                        "qc_context_create: num_threads is negative (" +
+                            std::to_string(threads) + ")");
+  try {
+    std::unique_ptr<Context> impl;
+    std::string error;
+    if (qc_status status = Context::create(model, impl, error); status != QC_OK)
+      return setLastError(status, error);
+    if (threads == 0)
+      threads = ThreadPool::defaultNumThreads();
+    std::unique_ptr<ThreadPool> pool;
+    try {
+      pool = std::make_unique<ThreadPool>(threads);
+    } catch (const std::system_error &e) {
+      return setLastError(QC_ERROR_OUT_OF_MEMORY, "qc_context_create: cannot start " +
+                                                      std::to_string(threads) +
+                                                      " threads: " + e.what());
+    }
+    auto ctx = std::make_unique<qc_context>();
+    ctx->impl = std::move(impl);
+    ctx->pool = std::move(pool);
+    ctx->rt.pool = ctx->pool.get();
+    *out = ctx.release();
+    return QC_OK;
+  } catch (const std::bad_alloc &) {
+    return outOfMemory(nullptr, "qc_context_create");
+  }
+}
+
+void qc_context_free(qc_context *ctx) { delete ctx; }
+
+qc_status qc_context_set_input(qc_context *ctx, int32_t index, const void *data,
+                               size_t bytes) {
+  if (!ctx)
+    return setLastError(QC_ERROR_INVALID_ARGUMENT, "qc_context_set_input: the context is null");
+  try {
+    return contextStatus(ctx, ctx->impl->setInput(index, data, bytes));
+  } catch (const std::bad_alloc &) {
+    return outOfMemory(ctx, "qc_context_set_input");
+  }
+}
+
+qc_status qc_context_run(qc_context *ctx) {
+  if (!ctx)
+    return setLastError(QC_ERROR_INVALID_ARGUMENT, "qc_context_run: the context is null");
+  try {
+    return contextStatus(ctx, ctx->impl->run(&ctx->rt));
+  } catch (const std::bad_alloc &) {
+    return outOfMemory(ctx, "qc_context_run");
+  }
+}
+
+const void *qc_context_output(const qc_context *ctx, int32_t index, size_t *bytes) {
+  if (!ctx) {
+    if (bytes)
+      *bytes = 0;
+    return nullptr;
+  }
+  return ctx->impl->output(index, bytes);
+}
+
+const char *qc_context_error(const qc_context *ctx) {
+  return ctx ? ctx->impl->error().c_str() : "";
+}
+
+const char *qc_last_error(void) { return tlsLastError.c_str(); }
+
+size_t qc_dtype_size(int32_t dtype) { return quantc::runtime::dtypeSize(dtype); }
+
+const char *qc_dtype_name(int32_t dtype) {
+  // The names are string literals, so null-terminated.
+  return quantc::runtime::dtypeName(dtype).data();
+}
+
+size_t qc_tensor_bytes(const qc_tensor_desc *desc) {
+  if (!desc)
+    return 0;
+  size_t bytes = quantc::runtime::tensorBytes(*desc);
+  return bytes == static_cast<size_t>(-1) ? 0 : bytes;
+}
+
+void qc_rt_parallel_for(qc_rt *rt, int64_t n, void (*fn)(void *env, int64_t begin, int64_t end),
+                        void *env) {
+  if (n <= 0 || !fn)
+    return;
+  if (!rt) {
+    fn(env, 0, n);
+    return;
+  }
+  rt->pool->parallelFor(n, fn, env);
+}
+
+int32_t qc_rt_num_threads(qc_rt *rt) { return rt ? rt->pool->numThreads() : 1; }
