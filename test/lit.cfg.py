@@ -22,3 +22,9 @@ config.environment["PATH"] = path + os.path.pathsep + os.environ.get("PATH", "")
 config.substitutions.append(("%quantc_src_root", config.quantc_src_root))
 # What scripts/setup.sh installs from npm (node-llama-cpp, ...).
 config.substitutions.append(("%quantc_tools", config.quantc_tools))
+
+# The runtime archive `quantc compile --emit so` links (runtime/): tests that
+# run compiled models need it.
+if os.path.exists(os.path.join(config.quantc_obj_root, "lib", "libquantc_runtime.a")):
+    config.available_features.add("quantc-runtime")
+config.substitutions.append(("%quantc_obj_root", config.quantc_obj_root))

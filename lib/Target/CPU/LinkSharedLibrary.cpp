@@ -51,10 +51,15 @@ Expected<std::string> locateRuntimeLibrary(StringRef explicitPath) {
 
 Expected<std::string> locateLinker(StringRef explicitLinker) {
   if (!explicitLinker.empty()) {
-    if (sys::fs::can_execute(explicitLinker))
-      return explicitLinker.str();
-    if (ErrorOr<std::string> found = sys::findProgramByName(explicitLinker))
+    // A path names the program; a bare name is looked up on PATH.
+    if (explicitLinker.contains('/')) {
+      if (sys::fs::can_execute(explicitLinker) &&
+          !sys::fs::is_directory(explicitLinker))
+        return explicitLinker.str();
+    } else if (ErrorOr<std::string> found =
+                   sys::findProgramByName(explicitLinker)) {
       return *found;
+    }
     return createStringError("linker '%s' not found",
                              explicitLinker.str().c_str());
   }

@@ -35,6 +35,9 @@ struct CPULoweringPipelineOptions
 
 void quantc::buildCPULoweringPipeline(OpPassManager &pm,
                                       int64_t minParallelIterations) {
+  // The descriptor has been read; the tensors are about to become memrefs.
+  pm.addNestedPass<func::FuncOp>(createQCCPUStripModelAttrsPass());
+
   // Tensors: fuse elementwise producers into consumers, then clean up.
   pm.addPass(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());

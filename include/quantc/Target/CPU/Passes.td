@@ -10,6 +10,29 @@
 include "mlir/Pass/PassBase.td"
 
 //===----------------------------------------------------------------------===//
+// Model interface
+//===----------------------------------------------------------------------===//
+
+def QCCPUStripModelAttrsPass
+    : Pass<"qc-cpu-strip-model-attrs", "::mlir::func::FuncOp"> {
+  let summary = "Drop the importers' qc.name/qc.dtype/qc.bound_value attributes";
+  let description = [{
+    The importers describe the model's inputs and outputs with argument and
+    result attributes that the qc dialect verifies against tensor types
+    (`qc.bound_value` must have the argument's type). The CPU backend reads
+    them into the `qc_model` descriptor before lowering; this pass removes
+    them so that bufferization can turn the tensors into memrefs.
+
+    ```mlir
+    func.func @main(%x: tensor<2xi64> {qc.name = "x", qc.bound_value = dense<[1, 2]> : tensor<2xi64>})
+    // becomes
+    func.func @main(%x: tensor<2xi64>)
+    ```
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
+//===----------------------------------------------------------------------===//
 // Multi-threading
 //===----------------------------------------------------------------------===//
 
