@@ -68,7 +68,11 @@ qc_status outOfMemory(qc_context *ctx, const char *function) noexcept {
 
 } // namespace
 
-qc_status qc_context_create(const qc_model *model, const qc_options *options,
+// The C API is what a shared library holding the runtime exports; the rest
+// of the runtime is compiled with hidden visibility.
+#define QC_EXPORT __attribute__((visibility("default")))
+
+QC_EXPORT qc_status qc_context_create(const qc_model *model, const qc_options *options,
                             qc_context **out) {
   if (!out)
     return setLastError(QC_ERROR_INVALID_ARGUMENT, "qc_context_create: `out` is null");
@@ -104,9 +108,9 @@ qc_status qc_context_create(const qc_model *model, const qc_options *options,
   }
 }
 
-void qc_context_free(qc_context *ctx) { delete ctx; }
+QC_EXPORT void qc_context_free(qc_context *ctx) { delete ctx; }
 
-qc_status qc_context_set_input(qc_context *ctx, int32_t index, const void *data,
+QC_EXPORT qc_status qc_context_set_input(qc_context *ctx, int32_t index, const void *data,
                                size_t bytes) {
   if (!ctx)
     return setLastError(QC_ERROR_INVALID_ARGUMENT, "qc_context_set_input: the context is null");
@@ -117,7 +121,7 @@ qc_status qc_context_set_input(qc_context *ctx, int32_t index, const void *data,
   }
 }
 
-qc_status qc_context_run(qc_context *ctx) {
+QC_EXPORT qc_status qc_context_run(qc_context *ctx) {
   if (!ctx)
     return setLastError(QC_ERROR_INVALID_ARGUMENT, "qc_context_run: the context is null");
   try {
@@ -127,7 +131,7 @@ qc_status qc_context_run(qc_context *ctx) {
   }
 }
 
-const void *qc_context_output(const qc_context *ctx, int32_t index, size_t *bytes) {
+QC_EXPORT const void *qc_context_output(const qc_context *ctx, int32_t index, size_t *bytes) {
   if (!ctx) {
     if (bytes)
       *bytes = 0;
@@ -136,27 +140,27 @@ const void *qc_context_output(const qc_context *ctx, int32_t index, size_t *byte
   return ctx->impl->output(index, bytes);
 }
 
-const char *qc_context_error(const qc_context *ctx) {
+QC_EXPORT const char *qc_context_error(const qc_context *ctx) {
   return ctx ? ctx->impl->error().c_str() : "";
 }
 
-const char *qc_last_error(void) { return tlsLastError.c_str(); }
+QC_EXPORT const char *qc_last_error(void) { return tlsLastError.c_str(); }
 
-size_t qc_dtype_size(int32_t dtype) { return quantc::runtime::dtypeSize(dtype); }
+QC_EXPORT size_t qc_dtype_size(int32_t dtype) { return quantc::runtime::dtypeSize(dtype); }
 
-const char *qc_dtype_name(int32_t dtype) {
+QC_EXPORT const char *qc_dtype_name(int32_t dtype) {
   // The names are string literals, so null-terminated.
   return quantc::runtime::dtypeName(dtype).data();
 }
 
-size_t qc_tensor_bytes(const qc_tensor_desc *desc) {
+QC_EXPORT size_t qc_tensor_bytes(const qc_tensor_desc *desc) {
   if (!desc)
     return 0;
   size_t bytes = quantc::runtime::tensorBytes(*desc);
   return bytes == static_cast<size_t>(-1) ? 0 : bytes;
 }
 
-void qc_rt_parallel_for(qc_rt *rt, int64_t n, void (*fn)(void *env, int64_t begin, int64_t end),
+QC_EXPORT void qc_rt_parallel_for(qc_rt *rt, int64_t n, void (*fn)(void *env, int64_t begin, int64_t end),
                         void *env) {
   if (n <= 0 || !fn)
     return;
@@ -167,4 +171,4 @@ void qc_rt_parallel_for(qc_rt *rt, int64_t n, void (*fn)(void *env, int64_t begi
   rt->pool->parallelFor(n, fn, env);
 }
 
-int32_t qc_rt_num_threads(qc_rt *rt) { return rt ? rt->pool->numThreads() : 1; }
+QC_EXPORT int32_t qc_rt_num_threads(qc_rt *rt) { return rt ? rt->pool->numThreads() : 1; }

@@ -292,6 +292,24 @@ TEST(RuntimeContext, DTypeHelpers) {
   EXPECT_EQ(qc_tensor_bytes(&d), 2u);
 }
 
+/// Stores qc_rt_num_threads in its int32 output.
+int32_t threadsRun(void **buffers, qc_rt *rt) {
+  *static_cast<int32_t *>(buffers[0]) = qc_rt_num_threads(rt);
+  return 0;
+}
+
+TEST(RuntimeContext, RtReportsItsThreads) {
+  static const qc_tensor_desc outputs[1] = {{"n", QC_DTYPE_INT32, 0, nullptr, nullptr}};
+  qc_model model = {QC_ABI_VERSION, "threads", 0, 1, nullptr, outputs, threadsRun};
+  for (int32_t threads : {1, 3, 5}) {
+    Ctx c;
+    qc_options options{threads};
+    ASSERT_EQ(qc_context_create(&model, &options, &c.ctx), QC_OK);
+    ASSERT_EQ(qc_context_run(c.ctx), QC_OK);
+    EXPECT_EQ(*static_cast<const int32_t *>(qc_context_output(c.ctx, 0, nullptr)), threads);
+  }
+}
+
 TEST(RuntimeContext, ManyContextsAtOnce) {
   std::vector<Ctx> contexts(8);
   std::vector<float> a = iota(3), b = iota(-1);
