@@ -793,6 +793,10 @@ const OpRegistry &OpRegistry::get() {
     OpRegistry r;
     registerElementwiseOps(r);
     registerGeneratorOps(r);
+    registerMatMulOps(r);
+    registerConvOps(r);
+    registerPoolOps(r);
+    registerQuantizationOps(r);
     registerControlFlowOps(r);
     return r;
   }();
