@@ -58,6 +58,7 @@ void quantc::buildCPULoweringPipeline(OpPassManager &pm,
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createQCCPUExpandStridedCopiesPass());
 
   // Loops: parallel iterators become scf.parallel, whose outermost ones run
   // on the runtime's threads.

@@ -33,6 +33,32 @@ def QCCPUStripModelAttrsPass
 }
 
 //===----------------------------------------------------------------------===//
+// Buffers
+//===----------------------------------------------------------------------===//
+
+def QCCPUExpandStridedCopiesPass
+    : Pass<"qc-cpu-expand-strided-copies", "::mlir::func::FuncOp"> {
+  let summary = "Turn memref.copy between non-contiguous buffers into linalg.copy";
+  let description = [{
+    `finalize-memref-to-llvm` lowers a `memref.copy` between contiguous
+    buffers to `llvm.memcpy`, but any other copy to a call of `memrefCopy`
+    from MLIR's C runner utilities, which compiled models do not link.
+    Bufferizing `tensor.concat`, `tensor.pad`, `tensor.insert_slice` and
+    strided `tensor.extract_slice` creates such copies; this pass rewrites
+    them to `linalg.copy`, which becomes (parallel) loops like every other
+    linalg op.
+
+    ```mlir
+    memref.copy %src, %dst : memref<4x64xf32> to memref<4x64xf32, strided<[96, 1]>>
+    // becomes
+    linalg.copy ins(%src : memref<4x64xf32>)
+                outs(%dst : memref<4x64xf32, strided<[96, 1]>>)
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+//===----------------------------------------------------------------------===//
 // Multi-threading
 //===----------------------------------------------------------------------===//
 

@@ -126,6 +126,22 @@ static int reference(const char *name, const qc_model *m, double *out) {
     }
     return 1;
   }
+  if (!strcmp(name, "shapes")) { /* see Inputs/shapes.mlir */
+    for (long j = 0; j < 48; ++j)
+      for (long i = 0; i < 4; ++i) {
+        long c = 1 + 2 * j;
+        out[j * 4 + i] = c < 64 ? pattern(0, i * 64 + c)
+                                : pattern(1, i * 32 + c - 64);
+      }
+    return 1;
+  }
+  if (!strcmp(name, "math")) { /* see Inputs/math.mlir */
+    for (long i = 0; i < 800; ++i) {
+      double x = pattern(0, i);
+      out[i] = tanh(exp(0.1 * x)) + erf(x) + sqrt(fabs(x));
+    }
+    return 1;
+  }
   (void)m;
   return 0;
 }
