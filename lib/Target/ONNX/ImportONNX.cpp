@@ -797,6 +797,10 @@ const OpRegistry &OpRegistry::get() {
     registerConvOps(r);
     registerPoolOps(r);
     registerQuantizationOps(r);
+    registerReductionOps(r);
+    registerActivationOps(r);
+    registerNormalizationOps(r);
+    registerLossOps(r);
     registerControlFlowOps(r);
     return r;
   }();
