@@ -793,6 +793,8 @@ const OpRegistry &OpRegistry::get() {
     OpRegistry r;
     registerElementwiseOps(r);
     registerGeneratorOps(r);
+    registerTensorOps(r);
+    registerIndexingOps(r);
     registerMatMulOps(r);
     registerConvOps(r);
     registerPoolOps(r);
