@@ -91,6 +91,9 @@ static bool isHalfFloat(Type t) {
 Value quantc::onnx_import::reduceKeepDims(OpBuilder &b, Location loc, Value x,
                                           ArrayRef<int64_t> axes,
                                           Combiner combiner, bool isUnsigned) {
+  // Combining with the identity over no axes leaves `x` as it is.
+  if (axes.empty())
+    return x;
   Type element = cast<RankedTensorType>(x.getType()).getElementType();
   bool widen = isHalfFloat(element) &&
                (combiner == Combiner::Sum || combiner == Combiner::Prod);
