@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/Quant/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -38,6 +39,14 @@ void quantc::buildCPULoweringPipeline(OpPassManager &pm,
   // The descriptor has been read; the tensors are about to become memrefs.
   pm.addNestedPass<func::FuncOp>(createQCCPUStripModelAttrsPass());
 
+  // Quantized types (the ONNX importer's quant.scast/quant.dcast of
+  // constant-parameter DequantizeLinear) become arith on the storage
+  // integers; the canonicalizer folds the storage-cast pairs away and the
+  // tensor-level arith the lowering emits becomes linalg.generic.
+  pm.addNestedPass<func::FuncOp>(quant::createLowerQuantOps());
+  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
+
   // Tensors: fuse elementwise producers into consumers, then clean up.
   pm.addPass(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
@@ -49,6 +58,9 @@ void quantc::buildCPULoweringPipeline(OpPassManager &pm,
   pm.addPass(bufferization::createEmptyTensorToAllocTensorPass());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
+  // Recurrent cells (ONNX LSTM/GRU) yield freshly computed state tensors
+  // from scf.for; they bufferize to a new buffer per iteration.
+  bufferize.allowReturnAllocsFromLoops = true;
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));

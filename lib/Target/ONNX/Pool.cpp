@@ -436,7 +436,18 @@ LogicalResult convertMaxUnpool(NodeContext &ctx) {
   Type element = xType.getElementType();
   if (ctx.inputType(1).getShape() != xType.getShape())
     return ctx.fail("I must have X's shape");
-  SmallVector<int64_t> outShape;
+  // Indices address the default unpooled shape; an explicit output_shape
+  // (as ONNX's reference) pads that at the end.
+  FailureOr<WindowGeometry> g =
+      getWindowGeometry(ctx, xType.getShape().drop_front(2), {}, false);
+  if (failed(g))
+    return failure();
+  SmallVector<int64_t> defaultShape = {xType.getDimSize(0),
+                                       xType.getDimSize(1)};
+  for (size_t i = 0; i < g->kernel.size(); ++i)
+    defaultShape.push_back((xType.getDimSize(2 + i) - 1) * g->strides[i] -
+                           g->padsBegin[i] - g->padsEnd[i] + g->kernel[i]);
+  SmallVector<int64_t> outShape = defaultShape;
   if (ctx.hasInput(2)) {
     if (std::optional<SmallVector<int64_t>> shape = ctx.constantInts(2))
       outShape = *shape;
@@ -445,20 +456,17 @@ LogicalResult convertMaxUnpool(NodeContext &ctx) {
     else
       return ctx.fail("output_shape must be a compile-time constant (or "
                       "inferable); bind it with --bind-input");
-  } else {
-    FailureOr<WindowGeometry> g =
-        getWindowGeometry(ctx, xType.getShape().drop_front(2), {}, false);
-    if (failed(g))
-      return failure();
-    outShape = {xType.getDimSize(0), xType.getDimSize(1)};
-    for (size_t i = 0; i < g->kernel.size(); ++i)
-      outShape.push_back((xType.getDimSize(2 + i) - 1) * g->strides[i] -
-                         g->padsBegin[i] - g->padsEnd[i] + g->kernel[i]);
   }
   if (outShape.size() != (size_t)xType.getRank())
     return ctx.fail("output_shape does not match the input's rank");
+  SmallVector<int64_t> low(outShape.size(), 0), high;
+  for (size_t i = 0; i < outShape.size(); ++i) {
+    if (outShape[i] < defaultShape[i])
+      return ctx.fail("output_shape is smaller than the unpooled shape");
+    high.push_back(outShape[i] - defaultShape[i]);
+  }
   int64_t total = xType.getNumElements();
-  int64_t outTotal = numElements(outShape);
+  int64_t outTotal = numElements(defaultShape);
   Value values = buildReshape(b, loc, ctx.input(0), {total});
   Value indices = buildReshape(b, loc, ctx.input(1), {total});
   Value zeros = buildFilled(b, loc, {outTotal}, element, scalarAttr(element, 0));
@@ -474,8 +482,9 @@ LogicalResult convertMaxUnpool(NodeContext &ctx) {
         Value updated = tensor::InsertOp::create(nb, nl, v, iter[0], at);
         scf::YieldOp::create(nb, nl, updated);
       });
-  ctx.setResult(0, buildReshape(b, loc, loop.getResult(0), outShape),
-                ctx.inputDType(0));
+  Value y = buildReshape(b, loc, loop.getResult(0), defaultShape);
+  y = buildPad(b, loc, y, low, high, scalarAttr(element, 0));
+  ctx.setResult(0, y, ctx.inputDType(0));
   return success();
 }
 

@@ -140,18 +140,23 @@ Value dequantizeWithQuantOps(NodeContext &ctx) {
   int32_t dtype = ctx.inputDType(0);
   if (!isQuantStorage(dtype))
     return {};
-  std::optional<DenseElementsAttr> scale = ctx.constantInput(1);
+  // Constants of the model itself (initializers, Constant nodes), not
+  // graph inputs bound at compile time: those stay runtime arithmetic.
+  DenseElementsAttr scale = getConstantValue(ctx.input(1));
   if (!scale)
     return {};
   SmallVector<int64_t> zeros;
   if (ctx.hasInput(2)) {
-    std::optional<SmallVector<int64_t>> z = ctx.constantInts(2);
+    DenseElementsAttr z = getConstantValue(ctx.input(2));
     if (!z)
       return {};
-    zeros = *z;
+    bool zpUnsigned = ctx.inputIsUnsigned(2);
+    for (const APInt &v : z.getValues<APInt>())
+      zeros.push_back(zpUnsigned ? (int64_t)v.getZExtValue()
+                                 : v.getSExtValue());
   }
   SmallVector<double> scales;
-  for (const APFloat &s : scale->getValues<APFloat>())
+  for (const APFloat &s : scale.getValues<APFloat>())
     scales.push_back(s.convertToDouble());
   if (zeros.empty())
     zeros.assign(scales.size(), 0);
@@ -169,7 +174,7 @@ Value dequantizeWithQuantOps(NodeContext &ctx) {
     if (xType.getDimSize(axis) != (int64_t)scales.size())
       return {};
   }
-  Type expressed = scale->getElementType();
+  Type expressed = scale.getElementType();
   Type qType = uniformType(xType, isUnsignedDType(dtype), expressed, scales,
                            zeros, axis, perAxis);
   Value q = quant::StorageCastOp::create(ctx.b, ctx.loc, qType, ctx.input(0));
