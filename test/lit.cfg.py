@@ -22,6 +22,11 @@ config.environment["PATH"] = path + os.path.pathsep + os.environ.get("PATH", "")
 config.substitutions.append(("%quantc_src_root", config.quantc_src_root))
 # What scripts/setup.sh installs from npm (node-llama-cpp, ...).
 config.substitutions.append(("%quantc_tools", config.quantc_tools))
+# The CMake and compilers quantc was built with, for tests that build
+# projects against quantc's CMake package.
+config.substitutions.append(("%cmake", config.cmake))
+config.substitutions.append(("%c_compiler", config.c_compiler))
+config.substitutions.append(("%cxx_compiler", config.cxx_compiler))
 
 # The runtime archive `quantc compile --emit so` links (runtime/): tests that
 # run compiled models need it.

@@ -804,6 +804,7 @@ const OpRegistry &OpRegistry::get() {
     registerNormalizationOps(r);
     registerLossOps(r);
     registerControlFlowOps(r);
+    registerRecurrentOps(r);
     return r;
   }();
   return registry;

@@ -177,6 +177,7 @@ void registerActivationOps(OpRegistry &registry);
 void registerElementwiseOps(OpRegistry &registry);
 void registerGeneratorOps(OpRegistry &registry);
 void registerTensorOps(OpRegistry &registry);
+void registerRecurrentOps(OpRegistry &registry);
 void registerReductionOps(OpRegistry &registry);
 void registerMatMulOps(OpRegistry &registry);
 void registerControlFlowOps(OpRegistry &registry);

@@ -1,0 +1,426 @@
+//===- Run.cpp - quantc run -----------------------------------------------===//
+//
+// Part of quantc.
+//
+// `quantc run MODEL --input FILE... [--output-dir DIR] [--expect FILE...]`
+//
+// MODEL is a compiled shared library (`quantc compile --emit so`), or a model
+// quantc compiles first (ONNX, MLIR): for those, inputs fix the dynamic
+// dimensions, and with --bind-shape-inputs the integer inputs whose values
+// decide shapes are bound at compile time (the compiled model then refuses
+// other values). The model runs through the C runtime exactly as a program
+// linking it would; outputs are written as TensorProto (.pb) or .npy files
+// and, with --expect, compared with reference tensors.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Command.h"
+#include "ModelIO.h"
+
+#include "quantc/InitAllDialects.h"
+#include "quantc/Target/CPU/CPUTarget.h"
+#include "quantc/runtime.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <absl/status/statusor.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <dlfcn.h>
+#include <span>
+
+import quantc.tensorio;
+
+using namespace llvm;
+using namespace mlir;
+namespace tio = quantc::tensorio;
+
+static cl::SubCommand runCmd("run",
+                             "Compile (when needed) and run a model on input "
+                             "tensors");
+static cl::opt<std::string> modelPath(cl::Positional, cl::Required,
+                                      cl::sub(runCmd),
+                                      cl::desc("<model.onnx|model.mlir|model.so>"));
+static cl::list<std::string>
+    inputFiles("input", cl::sub(runCmd),
+               cl::desc("An input tensor (.pb TensorProto or .npy), in the "
+                        "model's input order (TensorProto names, when they "
+                        "all match, assign them by name)"),
+               cl::value_desc("file"));
+static cl::opt<std::string>
+    outputDir("output-dir", cl::sub(runCmd),
+              cl::desc("Write the outputs here as output_<i>.pb (or .npy)"),
+              cl::value_desc("dir"));
+static cl::opt<std::string> outputFormat("output-format", cl::sub(runCmd),
+                                         cl::desc("pb or npy"), cl::init("pb"));
+static cl::list<std::string>
+    expectFiles("expect", cl::sub(runCmd),
+                cl::desc("Expected output tensors, in output order; a "
+                         "mismatch fails the command"),
+                cl::value_desc("file"));
+static cl::opt<double> relTolerance("rtol", cl::sub(runCmd), cl::init(1e-3),
+                            cl::desc("Relative tolerance of --expect"));
+static cl::opt<double> absTolerance("atol", cl::sub(runCmd), cl::init(1e-7),
+                            cl::desc("Absolute tolerance of --expect"));
+static cl::opt<int> numThreads("threads", cl::sub(runCmd), cl::init(0),
+                               cl::desc("Threads (0: one per core)"));
+static cl::opt<unsigned>
+    benchRuns("bench", cl::sub(runCmd), cl::init(0),
+              cl::desc("Also time N runs after a warm-up and print the "
+                       "median latency"));
+static cl::opt<std::string> target("target", cl::sub(runCmd), cl::init("host"),
+                                   cl::desc("CPU target when compiling"));
+static cl::list<std::string>
+    inputShapeArgs("input-shape", cl::sub(runCmd),
+                   cl::desc("Shape of a dynamic input when compiling: "
+                            "NAME=D0xD1x..."),
+                   cl::value_desc("name=dims"));
+static cl::list<std::string>
+    bindInputArgs("bind-input", cl::sub(runCmd),
+                  cl::desc("Bind an input to a tensor file's value at compile "
+                           "time: NAME=FILE"),
+                  cl::value_desc("name=file"));
+static cl::opt<bool> bindShapeInputs(
+    "bind-shape-inputs", cl::sub(runCmd),
+    cl::desc("Bind integer inputs whose values decide shapes to the given "
+             "input values at compile time"));
+static cl::opt<std::string>
+    saveLibrary("save-library", cl::sub(runCmd),
+                cl::desc("Keep the compiled shared library at this path"),
+                cl::value_desc("path"));
+static cl::opt<bool> quiet("quiet", cl::sub(runCmd),
+                           cl::desc("Print nothing but errors"));
+
+namespace {
+
+int fail(const Twine &message) {
+  errs() << "quantc: error: " << message << "\n";
+  return 1;
+}
+
+/// Parses "D0xD1x..." ("" or "scalar" for rank 0).
+std::optional<std::vector<int64_t>> parseDims(StringRef text) {
+  std::vector<int64_t> dims;
+  if (text.empty() || text == "scalar")
+    return dims;
+  SmallVector<StringRef> parts;
+  text.split(parts, 'x');
+  for (StringRef p : parts) {
+    int64_t d;
+    if (p.getAsInteger(10, d) || d < 0)
+      return std::nullopt;
+    dims.push_back(d);
+  }
+  return dims;
+}
+
+/// The MLIR attribute holding an integer tensor's value (for binding).
+DenseElementsAttr toAttr(MLIRContext *ctx, const tio::Tensor &t) {
+  Type element;
+  switch (t.dtype) {
+  case QC_DTYPE_INT8:
+  case QC_DTYPE_UINT8:
+    element = IntegerType::get(ctx, 8);
+    break;
+  case QC_DTYPE_INT16:
+  case QC_DTYPE_UINT16:
+    element = IntegerType::get(ctx, 16);
+    break;
+  case QC_DTYPE_INT32:
+  case QC_DTYPE_UINT32:
+    element = IntegerType::get(ctx, 32);
+    break;
+  case QC_DTYPE_INT64:
+  case QC_DTYPE_UINT64:
+    element = IntegerType::get(ctx, 64);
+    break;
+  case QC_DTYPE_FLOAT32:
+    element = Float32Type::get(ctx);
+    break;
+  default:
+    return {};
+  }
+  auto type = RankedTensorType::get(t.dims, element);
+  ArrayRef<char> raw(reinterpret_cast<const char *>(t.data.data()),
+                     t.data.size());
+  bool splat = false;
+  if (!DenseElementsAttr::isValidRawBuffer(type, raw, splat))
+    return {};
+  return DenseElementsAttr::getFromRawBuffer(type, raw);
+}
+
+/// A loaded model: the descriptor and what keeps it alive.
+struct LoadedModel {
+  const qc_model *model = nullptr;
+  void *handle = nullptr;
+  ~LoadedModel() {
+    if (handle)
+      dlclose(handle);
+  }
+};
+
+bool openSharedModel(StringRef path, LoadedModel &loaded) {
+  loaded.handle = dlopen(path.str().c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!loaded.handle) {
+    fail(Twine("cannot load '") + path + "': " + dlerror());
+    return false;
+  }
+  using Accessor = const qc_model *(*)();
+  auto accessor =
+      reinterpret_cast<Accessor>(dlsym(loaded.handle, "qc_shared_model"));
+  if (!accessor) {
+    fail(Twine("'") + path +
+         "' is not a quantc model library (no qc_shared_model symbol)");
+    return false;
+  }
+  loaded.model = accessor();
+  return loaded.model != nullptr;
+}
+
+/// Imports and compiles `path` into a temporary shared library and loads it.
+bool compileAndLoad(StringRef path, ArrayRef<tio::Tensor> inputs,
+                    LoadedModel &loaded, double &compileSeconds) {
+  auto start = std::chrono::steady_clock::now();
+  DialectRegistry registry;
+  quantc::registerAllDialects(registry);
+  MLIRContext context(registry);
+  quantc::installDiagnosticPrinter(context);
+
+  quantc::ONNXImportOptions options;
+  for (const tio::Tensor &t : inputs) {
+    options.positionalShapes.push_back(t.dims);
+    options.positionalValues.push_back(toAttr(&context, t));
+  }
+  options.bindShapeInputs = bindShapeInputs;
+  for (const std::string &arg : inputShapeArgs) {
+    auto [name, dims] = StringRef(arg).rsplit('=');
+    std::optional<std::vector<int64_t>> parsed = parseDims(dims);
+    if (name.empty() || !parsed) {
+      fail("--input-shape expects NAME=D0xD1x..., got '" + arg + "'");
+      return false;
+    }
+    options.inputShapes[name] = *parsed;
+  }
+  for (const std::string &arg : bindInputArgs) {
+    auto [name, file] = StringRef(arg).split('=');
+    absl::StatusOr<tio::Tensor> t = tio::readTensorFile(file.str());
+    if (!t.ok()) {
+      fail(std::string(t.status().message()));
+      return false;
+    }
+    DenseElementsAttr attr = toAttr(&context, *t);
+    if (!attr) {
+      fail("--bind-input '" + arg + "': only integer and float tensors bind");
+      return false;
+    }
+    options.boundInputs[name] = attr;
+    options.inputShapes[name] = t->dims;
+  }
+
+  OwningOpRef<ModuleOp> module = quantc::importModel(path, &context, options);
+  if (!module)
+    return false;
+
+  SmallString<128> library;
+  if (!saveLibrary.empty()) {
+    library = saveLibrary;
+  } else if (std::error_code ec = sys::fs::createTemporaryFile(
+                 "quantc-run", "so", library)) {
+    fail("cannot create a temporary file: " + ec.message());
+    return false;
+  }
+  llvm::scope_exit removeTemp([&] {
+    if (saveLibrary.empty())
+      sys::fs::remove(library);
+  });
+  quantc::CPUCompileOptions compile;
+  compile.target = target;
+  compile.modelName = quantc::deriveModelName(path);
+  if (failed(quantc::compileModuleForCPU(*module, compile, library,
+                                         quantc::EmitKind::SharedLib)))
+    return false;
+  compileSeconds = std::chrono::duration<double>(
+                       std::chrono::steady_clock::now() - start)
+                       .count();
+  return openSharedModel(library, loaded);
+}
+
+std::string describe(const qc_tensor_desc &d) {
+  std::string s = qc_dtype_name(d.dtype);
+  s += tio::formatDims(std::span<const int64_t>(d.dims, d.rank));
+  return s;
+}
+
+std::string describe(const tio::Tensor &t) {
+  return std::string(qc_dtype_name(t.dtype)) + tio::formatDims(t.dims);
+}
+
+int runCommand() {
+  std::vector<tio::Tensor> inputs;
+  for (const std::string &file : inputFiles) {
+    absl::StatusOr<tio::Tensor> t = tio::readTensorFile(file);
+    if (!t.ok())
+      return fail(std::string(t.status().message()));
+    inputs.push_back(std::move(*t));
+  }
+  std::vector<tio::Tensor> expected;
+  for (const std::string &file : expectFiles) {
+    absl::StatusOr<tio::Tensor> t = tio::readTensorFile(file);
+    if (!t.ok())
+      return fail(std::string(t.status().message()));
+    expected.push_back(std::move(*t));
+  }
+  if (outputFormat != "pb" && outputFormat != "npy")
+    return fail("--output-format must be pb or npy");
+
+  LoadedModel loaded;
+  double compileSeconds = 0;
+  bool isLibrary = StringRef(modelPath).ends_with(".so");
+  if (isLibrary ? !openSharedModel(modelPath, loaded)
+                : !compileAndLoad(modelPath, inputs, loaded, compileSeconds))
+    return 1;
+  const qc_model *model = loaded.model;
+  if (model->abi_version != QC_ABI_VERSION)
+    return fail(Twine("'") + modelPath + "' was built for ABI version " +
+                Twine(model->abi_version) + ", this quantc runs version " +
+                Twine(QC_ABI_VERSION));
+
+  // Inputs by name when every file names one of the model's inputs.
+  int32_t numInputs = model->num_inputs;
+  if ((int32_t)inputs.size() != numInputs)
+    return fail(Twine("the model has ") + Twine(numInputs) +
+                " inputs; --input was given " + Twine(inputs.size()) +
+                " times");
+  std::vector<int32_t> order(numInputs);
+  bool byName = true;
+  for (int32_t i = 0; i < numInputs && byName; ++i) {
+    auto it = std::find_if(inputs.begin(), inputs.end(), [&](const auto &t) {
+      return t.name == model->inputs[i].name;
+    });
+    byName = it != inputs.end();
+    if (byName)
+      order[i] = it - inputs.begin();
+  }
+  for (int32_t i = 0; i < numInputs; ++i)
+    if (!byName)
+      order[i] = i;
+
+  qc_options opts{numThreads};
+  qc_context *ctx = nullptr;
+  if (qc_context_create(model, &opts, &ctx) != QC_OK)
+    return fail(Twine("cannot create a context: ") + qc_last_error());
+  llvm::scope_exit freeContext([&] { qc_context_free(ctx); });
+  for (int32_t i = 0; i < numInputs; ++i) {
+    const qc_tensor_desc &desc = model->inputs[i];
+    const tio::Tensor &t = inputs[order[i]];
+    bool sameShape = t.dims.size() == (size_t)desc.rank &&
+                     std::equal(t.dims.begin(), t.dims.end(), desc.dims);
+    if (t.dtype != desc.dtype || !sameShape)
+      return fail(Twine("input ") + Twine(i) + " ('" + desc.name +
+                  "') of the model is " + describe(desc) + ", but '" +
+                  inputFiles[order[i]] + "' holds " + describe(t));
+    if (qc_context_set_input(ctx, i, t.data.data(), t.data.size()) != QC_OK)
+      return fail(qc_context_error(ctx));
+  }
+
+  auto start = std::chrono::steady_clock::now();
+  if (qc_context_run(ctx) != QC_OK)
+    return fail(Twine("running the model failed: ") + qc_context_error(ctx));
+  double firstMs = std::chrono::duration<double, std::milli>(
+                       std::chrono::steady_clock::now() - start)
+                       .count();
+  std::vector<double> times;
+  for (unsigned r = 0; r < benchRuns; ++r) {
+    auto t0 = std::chrono::steady_clock::now();
+    if (qc_context_run(ctx) != QC_OK)
+      return fail(Twine("running the model failed: ") + qc_context_error(ctx));
+    times.push_back(std::chrono::duration<double, std::milli>(
+                        std::chrono::steady_clock::now() - t0)
+                        .count());
+  }
+
+  std::vector<tio::Tensor> outputs;
+  for (int32_t i = 0; i < model->num_outputs; ++i) {
+    const qc_tensor_desc &desc = model->outputs[i];
+    size_t bytes = 0;
+    const void *data = qc_context_output(ctx, i, &bytes);
+    tio::Tensor t;
+    t.name = desc.name;
+    t.dtype = desc.dtype;
+    t.dims.assign(desc.dims, desc.dims + desc.rank);
+    const auto *p = static_cast<const std::byte *>(data);
+    t.data.assign(p, p + bytes);
+    outputs.push_back(std::move(t));
+  }
+
+  if (!outputDir.empty()) {
+    if (std::error_code ec = sys::fs::create_directories(outputDir))
+      return fail("cannot create '" + outputDir + "': " + ec.message());
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      SmallString<256> path(outputDir);
+      sys::path::append(path, "output_" + std::to_string(i) + "." +
+                                  outputFormat.getValue());
+      absl::Status status = outputFormat == "npy"
+                                ? tio::writeNpy(outputs[i], path.str().str())
+                                : tio::writeTensorPb(outputs[i],
+                                                     path.str().str());
+      if (!status.ok())
+        return fail(std::string(status.message()));
+    }
+  }
+
+  if (!quiet) {
+    outs() << "quantc: " << model->name << ": " << numInputs << " inputs, "
+           << model->num_outputs << " outputs";
+    if (!isLibrary)
+      outs() << "; compiled for " << target << " in "
+             << format("%.2f", compileSeconds) << " s";
+    outs() << "; first run " << format("%.3f", firstMs) << " ms\n";
+    for (size_t i = 0; i < outputs.size(); ++i)
+      outs() << "  output " << i << " '" << outputs[i].name
+             << "': " << describe(outputs[i]) << "\n";
+    if (!times.empty()) {
+      std::sort(times.begin(), times.end());
+      outs() << "  latency over " << times.size() << " runs: median "
+             << format("%.3f", times[times.size() / 2]) << " ms, min "
+             << format("%.3f", times.front()) << " ms\n";
+    }
+  }
+
+  if (!expected.empty()) {
+    if (expected.size() != outputs.size())
+      return fail(Twine("the model has ") + Twine(outputs.size()) +
+                  " outputs; --expect was given " + Twine(expected.size()) +
+                  " times");
+    bool ok = true;
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      tio::Comparison c =
+          tio::compareTensors(expected[i], outputs[i], relTolerance,
+                              absTolerance);
+      if (!c.equal) {
+        errs() << "quantc: error: output " << i << " ('" << outputs[i].name
+               << "') mismatch: " << c.message << "\n";
+        ok = false;
+      } else if (!quiet) {
+        outs() << "  output " << i << " matches (max abs error "
+               << format("%.3g", c.maxAbsError) << ", max rel error "
+               << format("%.3g", c.maxRelError) << ")\n";
+      }
+    }
+    if (!ok)
+      return 1;
+  }
+  return 0;
+}
+
+quantc::driver::Command reg(runCmd, runCommand);
+
+} // namespace
