@@ -69,11 +69,10 @@ LogicalResult convertGemm(NodeContext &ctx) {
       inputs.push_back(ctx.input(2));
     }
     auto shape = cast<RankedTensorType>(y.getType()).getShape();
-    for (auto [i, d] : llvm::enumerate(ctx.hasInput(2) && hasC
-                                           ? ctx.inputType(2).getShape()
-                                           : ArrayRef<int64_t>())) {
-      int64_t r = shape.size() - ctx.inputRank(2) + i;
-      if (d != 1 && d != shape[r])
+    if (hasC) {
+      std::optional<SmallVector<int64_t>> joint =
+          broadcastShapes({shape, ctx.inputType(2).getShape()});
+      if (!joint || ArrayRef<int64_t>(*joint) != shape)
         return ctx.fail("C does not broadcast to the result");
     }
     y = buildElementwise(
@@ -233,7 +232,6 @@ LogicalResult convertMatMulNBits(NodeContext &ctx) {
   }
   Value packed = ctx.input(1);
   Type f32 = b.getF32Type(), i32 = b.getI32Type();
-  Type idx = b.getIndexType();
   // W[k, n], one element at a time, gathered from the packed operands.
   Value init = buildEmpty(b, loc, {k, n}, element);
   MLIRContext *mctx = b.getContext();
@@ -291,7 +289,6 @@ LogicalResult convertMatMulNBits(NodeContext &ctx) {
               nb, nl, f32, arith::SubIOp::create(nb, nl, code, zp));
         }
         Value w = arith::MulFOp::create(nb, nl, value, toF32(nb, nl, scale));
-        (void)idx;
         linalg::YieldOp::create(
             nb, nl, castScalar(nb, nl, w, element, false, false));
       });
