@@ -67,6 +67,9 @@ Value buildIndexGeneric(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
           indices.push_back(linalg::IndexOp::create(nb, nl, d));
         linalg::YieldOp::create(nb, nl,
                                 body(nb, nl, indices, args.drop_back()));
+        for (Value index : indices)
+          if (index.use_empty())
+            index.getDefiningOp()->erase();
       });
   return generic.getResult(0);
 }
@@ -231,6 +234,40 @@ Value buildAxisGather(OpBuilder &b, Location loc, Value src,
             return args[0];
           });
     }
+  }
+
+  // Integer-factor nearest upsampling (table[o] = o / k): broadcast to
+  // [d0, k0, d1, k1, ...] and merge each pair.
+  SmallVector<int64_t> factors;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t dim = srcType.getDimSize(d), k = dim ? shape[d] / dim : 0;
+    if (tables[d] == identityTable(dim)) {
+      factors.push_back(1);
+      continue;
+    }
+    bool repeat = k >= 2 && k * dim == shape[d];
+    for (int64_t o = 0; repeat && o < shape[d]; ++o)
+      repeat = tables[d][o] == o / k;
+    if (!repeat)
+      break;
+    factors.push_back(k);
+  }
+  if ((int64_t)factors.size() == rank) {
+    SmallVector<int64_t> wide;
+    SmallVector<AffineExpr> exprs;
+    for (int64_t d = 0; d < rank; ++d) {
+      exprs.push_back(b.getAffineDimExpr(wide.size()));
+      wide.push_back(srcType.getDimSize(d));
+      if (factors[d] != 1)
+        wide.push_back(factors[d]);
+    }
+    AffineMap map = AffineMap::get(wide.size(), 0, exprs, b.getContext());
+    Value broadcast = buildIndexGeneric(
+        b, loc, wide, element, src, map,
+        [](OpBuilder &, Location, ValueRange, ValueRange args) {
+          return args[0];
+        });
+    return buildReshape(b, loc, broadcast, shape);
   }
 
   // The general case: every output element reads its source element.

@@ -497,6 +497,7 @@ LogicalResult convertUpsample(NodeContext &ctx) {
 namespace quantc::onnx_import {
 void registerResizeOps(OpRegistry &r) {
   r.add("Resize", convertResize);
-  r.add("Upsample", convertUpsample);
+  // Upsample-1 (experimental height_scale/width_scale) is not supported.
+  r.add("", "Upsample", 7, convertUpsample);
 }
 } // namespace quantc::onnx_import

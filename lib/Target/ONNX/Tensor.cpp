@@ -240,7 +240,9 @@ LogicalResult convertConcat(NodeContext &ctx) {
     return ctx.fail("expects at least one input");
   auto first = cast<RankedTensorType>(inputs[0].getType());
   int64_t rank = first.getRank();
-  FailureOr<int64_t> axis = ctx.normalizeAxis(ctx.getInt("axis", 0), rank);
+  // Concat-1 defaults to axis 1; later versions require the attribute.
+  FailureOr<int64_t> axis =
+      ctx.normalizeAxis(ctx.getInt("axis", ctx.opset < 4 ? 1 : 0), rank);
   if (failed(axis))
     return failure();
   SmallVector<int64_t> shape(first.getShape());
@@ -726,7 +728,8 @@ void quantc::onnx_import::registerTensorOps(OpRegistry &r) {
   r.add("Split", convertSplit);
   r.add("Slice", convertSlice);
   r.add("Expand", convertExpand);
-  r.add("Tile", convertTile);
+  // Tile-1 took (input, tiles, axis); only the repeats form is supported.
+  r.add("", "Tile", 6, convertTile);
   r.add("Pad", convertPad);
   r.add("DepthToSpace", convertDepthToSpace);
   r.add("SpaceToDepth", convertSpaceToDepth);
