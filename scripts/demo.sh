@@ -9,7 +9,8 @@
 # plans the llama-quantize mix (qc-plan-quantization), re-encodes the weights
 # (qc-quantize-weights, byte-identical to ggml's quantizers) and writes GGUF;
 # llama.cpp (node-llama-cpp, offline) then runs the float and the quantized
-# models on the same tokens.
+# models on the same tokens. Last, an ONNX model is compiled to a native
+# shared library for this CPU and run against ONNX Runtime.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -41,5 +42,16 @@ for q in q8_0 q4_k_m; do
     "$work/tiny-llama-f32.gguf" "$work/tiny-llama-$q.gguf" 0 | head -n 1 | sed 's/^/   /'
 done
 echo "   (the weights are random: this measures the pipeline, not a real model's quality)"
+
+say "6. Compile an ONNX model for this CPU and run it (examples/models/mlp.onnx)"
+"$bin/quantc" compile "$QUANTC_ROOT/examples/models/mlp.onnx" -o "$work/mlp.so" --header "$work/mlp.h" | sed 's/^/   /'
+ls -l "$work/mlp.so" "$work/mlp.h" | sed 's/^/   /'
+python3 "$QUANTC_ROOT/test/e2e/Inputs/write-sine-npy.py" "$work/mlp-input.npy"
+echo "input $work/mlp-input.npy" > "$work/mlp-inputs.list"
+node "$QUANTC_ROOT/test/models/ort-run.mjs" "$QUANTC_ROOT/examples/models/mlp.onnx" \
+  --input-list "$work/mlp-inputs.list" --out "$work/mlp-ort" --quiet
+echo "   the compiled library against ONNX Runtime on the same input:"
+"$bin/quantc" run "$work/mlp.so" --input "$work/mlp-input.npy" --output-dir "$work/mlp-out" \
+  --expect "$work/mlp-ort/probabilities.npy" --rtol 1e-5 --atol 1e-6 --bench 100 | sed 's/^/   /'
 echo
 echo "The files are in $work."

@@ -145,6 +145,13 @@ DenseElementsAttr toAttr(MLIRContext *ctx, const tio::Tensor &t) {
   case QC_DTYPE_FLOAT32:
     element = Float32Type::get(ctx);
     break;
+  case QC_DTYPE_BOOL: {
+    SmallVector<bool> values;
+    for (std::byte b : t.data)
+      values.push_back(b != std::byte{0});
+    return DenseElementsAttr::get(
+        RankedTensorType::get(t.dims, IntegerType::get(ctx, 1)), values);
+  }
   default:
     return {};
   }
@@ -384,6 +391,11 @@ int runCommand() {
       outs() << "; compiled for " << target << " in "
              << format("%.2f", compileSeconds) << " s";
     outs() << "; first run " << format("%.3f", firstMs) << " ms\n";
+    for (int32_t i = 0; i < numInputs; ++i)
+      if (model->inputs[i].bound_value)
+        outs() << "  input " << i << " '" << model->inputs[i].name
+               << "' was bound to its value at compile time (it decides a "
+                  "shape)\n";
     for (size_t i = 0; i < outputs.size(); ++i)
       outs() << "  output " << i << " '" << outputs[i].name
              << "': " << describe(outputs[i]) << "\n";

@@ -13,6 +13,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 
 namespace quantc::onnx_import {
 
@@ -62,6 +63,14 @@ public:
   mlir::RankedTensorType declaredOutputType(const onnx::GraphProto &graph,
                                             unsigned i) const;
 
+  /// Called when a converter needs `value` as a compile-time constant and it
+  /// is not one: with ONNXImportOptions::bindShapeInputs, records the graph
+  /// inputs it is computed from, so that the import can be retried with them
+  /// bound (see importONNXBuffer).
+  void requestBinding(mlir::Value value);
+  /// The inputs requestBinding asked for, by name.
+  const llvm::StringSet<> &getRequestedBindings() const { return requested; }
+
   /// A fresh resource blob name derived from `hint`.
   std::string uniqueBlobName(llvm::StringRef hint);
 
@@ -83,6 +92,7 @@ private:
   llvm::StringMap<unsigned> argIndex;
   mlir::func::FuncOp func;
   llvm::StringMap<unsigned> blobNames;
+  llvm::StringSet<> requested;
 };
 
 } // namespace quantc::onnx_import

@@ -23,6 +23,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
@@ -424,6 +425,48 @@ Value GraphImporter::bindInputOnDemand(StringRef name) {
   return cst;
 }
 
+void GraphImporter::requestBinding(Value value) {
+  if (!options.bindShapeInputs || !func)
+    return;
+  // The entry arguments `value` is computed from; give up on anything else
+  // that is not a constant (loop-carried values, ...).
+  Block *entry = &func.getBody().front();
+  SmallVector<Value> work = {value};
+  DenseSet<Value> seen;
+  SmallVector<unsigned> args;
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    if (!seen.insert(v).second)
+      continue;
+    if (auto arg = dyn_cast<BlockArgument>(v)) {
+      if (arg.getOwner() != entry)
+        return;
+      args.push_back(arg.getArgNumber());
+      continue;
+    }
+    Operation *op = v.getDefiningOp();
+    llvm::append_range(work, op->getOperands());
+    llvm::SetVector<Value> captured;
+    getUsedValuesDefinedAbove(op->getRegions(), captured);
+    llvm::append_range(work, captured);
+  }
+  for (unsigned index : args) {
+    StringRef name;
+    for (const auto &entry : argIndex)
+      if (entry.second == index)
+        name = entry.getKey();
+    bool hasValue = options.inputValues.count(name) ||
+                    index < options.positionalValues.size() &&
+                        options.positionalValues[index];
+    if (!hasValue)
+      return;
+  }
+  for (unsigned index : args)
+    for (const auto &entry : argIndex)
+      if (entry.second == index)
+        requested.insert(entry.getKey());
+}
+
 LogicalResult GraphImporter::importMainGraph() {
   MLIRContext *ctx = getContext();
   const onnx::GraphProto &graph = model.graph();
@@ -632,6 +675,7 @@ std::optional<DenseElementsAttr> NodeContext::constantInput(unsigned i) const {
     return value;
   if (Value bound = importer.bindInputOnDemand(node.input(i)))
     return getConstantValue(bound, int64_t(1) << 24);
+  importer.requestBinding(input(i));
   return std::nullopt;
 }
 
@@ -861,11 +905,61 @@ OwningOpRef<ModuleOp> quantc::importONNXBuffer(llvm::MemoryBufferRef buffer,
   } catch (const std::exception &) {
   }
 
-  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
-  GraphImporter importer(*module, model, path, baseDir, options);
-  if (failed(importer.importMainGraph()))
-    return nullptr;
-  return module;
+  // With bindShapeInputs, an import that needs the value of something
+  // computed from graph inputs (a Range's limit derived from an input, ...)
+  // is retried with those inputs bound; the first attempt's diagnostics are
+  // dropped then, and reported otherwise.
+  ONNXImportOptions attemptOptions = options;
+  for (int attempt = 0;; ++attempt) {
+    OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+    GraphImporter importer(*module, model, path, baseDir, attemptOptions);
+    std::vector<Diagnostic> diagnostics;
+    LogicalResult result = success();
+    {
+      ScopedDiagnosticHandler collect(context, [&](Diagnostic &diag) {
+        diagnostics.push_back(std::move(diag));
+        return success();
+      });
+      result = importer.importMainGraph();
+    }
+    if (succeeded(result)) {
+      for (Diagnostic &diag : diagnostics)
+        context->getDiagEngine().emit(std::move(diag));
+      return module;
+    }
+    bool more = false;
+    if (attempt < 8) {
+      for (const auto &name : importer.getRequestedBindings()) {
+        StringRef key = name.getKey();
+        if (attemptOptions.boundInputs.count(key))
+          continue;
+        DenseElementsAttr value = attemptOptions.inputValues.lookup(key);
+        if (!value) {
+          int position = 0;
+          for (const auto &input : model.graph().input()) {
+            bool isInitializer = false;
+            for (const auto &init : model.graph().initializer())
+              isInitializer |= init.name() == input.name();
+            if (isInitializer)
+              continue;
+            if (input.name() == key &&
+                position < (int)attemptOptions.positionalValues.size())
+              value = attemptOptions.positionalValues[position];
+            ++position;
+          }
+        }
+        if (!value)
+          continue;
+        attemptOptions.boundInputs[key] = value;
+        more = true;
+      }
+    }
+    if (!more) {
+      for (Diagnostic &diag : diagnostics)
+        context->getDiagEngine().emit(std::move(diag));
+      return nullptr;
+    }
+  }
 }
 
 OwningOpRef<ModuleOp> quantc::importONNXFile(StringRef path,
