@@ -171,6 +171,11 @@ Value buildAxisGather(OpBuilder &b, Location loc, Value src,
   if (resultType.getNumElements() == 0)
     return arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(resultType, ArrayRef<Attribute>{}));
+  // Only padding can come out of an empty source.
+  if (srcType.getNumElements() == 0) {
+    assert(padValue && "gather from an empty tensor without a pad value");
+    return buildFilled(b, loc, shape, element, padValue);
+  }
   if (resultType.getNumElements() <= kFoldLimit)
     if (DenseElementsAttr value = getConstantValue(src))
       return arith::ConstantOp::create(

@@ -305,7 +305,8 @@ LogicalResult convertSplit(NodeContext &ctx) {
   SmallVector<int64_t> sizes;
   if (ctx.opset < 13 && ctx.hasAttr("split")) {
     sizes = ctx.getInts("split");
-  } else if (ctx.opset >= 13 && ctx.hasInput(1)) {
+  } else if (ctx.opset >= 13 && ctx.hasInput(1) &&
+             ctx.inputType(1).getNumElements() != 0) {
     FailureOr<SmallVector<int64_t>> s = ctx.requireConstantInts(1, "'split'");
     if (failed(s))
       return failure();
@@ -684,20 +685,26 @@ LogicalResult convertDropout(NodeContext &ctx) {
     return ctx.fail("training-mode Dropout (is_test = 0) is random; quantc "
                     "compiles inference graphs");
   if (ctx.opset >= 12 && ctx.hasInput(2)) {
+    // Training mode drops at random unless the ratio is 0; with ratio 0 the
+    // mode does not matter.
     std::optional<SmallVector<int64_t>> training = ctx.constantInts(2);
-    if (!training)
-      return ctx.fail("'training_mode' must be a compile-time constant");
-    if (!training->empty() && (*training)[0] != 0) {
-      double ratio = 0.5;
+    bool maybeTraining = !training || llvm::any_of(*training, [](int64_t t) {
+      return t != 0;
+    });
+    if (maybeTraining) {
+      std::optional<double> ratio = 0.5;
       if (ctx.hasInput(1)) {
         std::optional<DenseElementsAttr> r = ctx.constantInput(1);
-        if (!r || r->getNumElements() != 1)
-          return ctx.fail("'ratio' must be a compile-time scalar");
-        ratio = cast<FloatAttr>(*r->value_begin<Attribute>()).getValueAsDouble();
+        ratio.reset();
+        if (r && r->getNumElements() == 1)
+          ratio =
+              cast<FloatAttr>(*r->value_begin<Attribute>()).getValueAsDouble();
       }
-      if (ratio != 0)
-        return ctx.fail("training-mode Dropout with a nonzero ratio is "
-                        "random; quantc compiles inference graphs");
+      if (ratio != 0.0)
+        return ctx.fail(training ? "training-mode Dropout with a nonzero ratio "
+                                   "is random; quantc compiles inference graphs"
+                                 : "'training_mode' must be a compile-time "
+                                   "constant (or 'ratio' a constant 0)");
     }
   }
   RankedTensorType type = ctx.inputType(0);
