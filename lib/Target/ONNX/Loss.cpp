@@ -100,16 +100,14 @@ LogicalResult emitNLL(NodeContext &ctx, Value logProb, Value target,
   SmallVector<int64_t> all;
   for (int64_t d = 0; d < rank; ++d)
     all.push_back(d);
-  Value total = buildReshape(
-      b, loc, reduceKeepDims(b, loc, loss, all, Combiner::Sum), {});
+  Value total = reduceAxes(b, loc, loss, all, Combiner::Sum, false);
   if (reduction == Reduction::Mean) {
     Value weights = buildElementwise(
         b, loc, shape, element, target,
         [&](OpBuilder &nb, Location nl, ValueRange a) {
           return weightOf(nb, nl, a[0]);
         });
-    Value weightSum = buildReshape(
-        b, loc, reduceKeepDims(b, loc, weights, all, Combiner::Sum), {});
+    Value weightSum = reduceAxes(b, loc, weights, all, Combiner::Sum, false);
     total = buildElementwise(
         b, loc, {}, element, {total, weightSum},
         [](OpBuilder &nb, Location nl, ValueRange a) -> Value {

@@ -88,9 +88,10 @@ static bool isHalfFloat(Type t) {
   return isa<FloatType>(t) && t.getIntOrFloatBitWidth() < 32;
 }
 
-Value quantc::onnx_import::reduceKeepDims(OpBuilder &b, Location loc, Value x,
-                                          ArrayRef<int64_t> axes,
-                                          Combiner combiner, bool isUnsigned) {
+Value quantc::onnx_import::reduceAxes(OpBuilder &b, Location loc, Value x,
+                                      ArrayRef<int64_t> axes,
+                                      Combiner combiner, bool keepDims,
+                                      bool isUnsigned) {
   // Combining with the identity over no axes leaves `x` as it is.
   if (axes.empty())
     return x;
@@ -99,8 +100,7 @@ Value quantc::onnx_import::reduceKeepDims(OpBuilder &b, Location loc, Value x,
                (combiner == Combiner::Sum || combiner == Combiner::Prod);
   Type acc = widen ? b.getF32Type() : element;
   Value result = buildReduction(
-      b, loc, x, axes, /*keepDims=*/true,
-      combinerIdentity(combiner, acc, isUnsigned),
+      b, loc, x, axes, keepDims, combinerIdentity(combiner, acc, isUnsigned),
       [&](OpBuilder &nb, Location nl, Value a, Value v) {
         return combine(nb, nl, combiner, a, v, isUnsigned);
       },
@@ -111,6 +111,12 @@ Value quantc::onnx_import::reduceKeepDims(OpBuilder &b, Location loc, Value x,
   if (widen)
     result = castTensor(b, loc, result, element, false, false);
   return result;
+}
+
+Value quantc::onnx_import::reduceKeepDims(OpBuilder &b, Location loc, Value x,
+                                          ArrayRef<int64_t> axes,
+                                          Combiner combiner, bool isUnsigned) {
+  return reduceAxes(b, loc, x, axes, combiner, /*keepDims=*/true, isUnsigned);
 }
 
 Value quantc::onnx_import::buildSoftmax(OpBuilder &b, Location loc, Value x,
@@ -143,7 +149,8 @@ Value quantc::onnx_import::buildSoftmax(OpBuilder &b, Location loc, Value x,
 
 Value quantc::onnx_import::buildArgExtreme(OpBuilder &b, Location loc, Value x,
                                            int64_t axis, bool isMax,
-                                           bool selectLast, bool isUnsigned) {
+                                           bool selectLast, bool isUnsigned,
+                                           bool keepDims) {
   MLIRContext *ctx = b.getContext();
   auto type = cast<RankedTensorType>(x.getType());
   Type element = type.getElementType();
@@ -201,7 +208,7 @@ Value quantc::onnx_import::buildArgExtreme(OpBuilder &b, Location loc, Value x,
                                                bestIndex)});
       });
   return buildReshape(b, loc, generic.getResult(1),
-                      reducedShape(type.getShape(), {axis}, true));
+                      reducedShape(type.getShape(), {axis}, keepDims));
 }
 
 std::pair<Value, Value>
@@ -322,14 +329,16 @@ LogicalResult convertReduce(NodeContext &ctx) {
   int64_t count = 1;
   for (int64_t a : *axes)
     count *= type.getDimSize(a);
-  SmallVector<int64_t> keptShape = reducedShape(type.getShape(), *axes, true);
+  SmallVector<int64_t> outShape =
+      reducedShape(type.getShape(), *axes, keepDims);
 
   auto elementwise = [&](ValueRange inputs, ScalarBodyFn body) {
-    return buildElementwise(b, loc, keptShape, compute, inputs, body);
+    return buildElementwise(b, loc, outShape, compute, inputs, body);
   };
-  auto sumOf = [&](Value v) {
-    return reduceKeepDims(b, loc, v, *axes, Combiner::Sum, computeUnsigned);
+  auto reduce = [&](Value v, Combiner combiner) {
+    return reduceAxes(b, loc, v, *axes, combiner, keepDims, computeUnsigned);
   };
+  auto sumOf = [&](Value v) { return reduce(v, Combiner::Sum); };
   auto mapped = [&](ScalarBodyFn body) {
     return buildElementwise(b, loc, type.getShape(), compute, input, body);
   };
@@ -354,13 +363,10 @@ LogicalResult convertReduce(NodeContext &ctx) {
     break;
   case Reducer::Max:
   case Reducer::Min:
-    result = reduceKeepDims(b, loc, input, *axes,
-                            R == Reducer::Max ? Combiner::Max : Combiner::Min,
-                            computeUnsigned);
+    result = reduce(input, R == Reducer::Max ? Combiner::Max : Combiner::Min);
     break;
   case Reducer::Prod:
-    result = reduceKeepDims(b, loc, input, *axes, Combiner::Prod,
-                            computeUnsigned);
+    result = reduce(input, Combiner::Prod);
     break;
   case Reducer::L1:
     result = sumOf(mapped([&](OpBuilder &nb, Location nl,
@@ -392,24 +398,27 @@ LogicalResult convertReduce(NodeContext &ctx) {
   case Reducer::LogSumExp: {
     // log(sum(exp(x - m))) + m with m the max, or 0 where the max is
     // infinite (an empty or all -inf slice).
+    SmallVector<int64_t> keptShape =
+        reducedShape(type.getShape(), *axes, true);
     Value max = reduceKeepDims(b, loc, input, *axes, Combiner::Max);
-    Value shift = elementwise(max, [&](OpBuilder &nb, Location nl,
-                                       ValueRange a) -> Value {
-      Value absMax = math::AbsFOp::create(nb, nl, a[0]);
-      Value inf = arith::CmpFOp::create(
-          nb, nl, arith::CmpFPredicate::OEQ, absMax,
-          scalarConstant(nb, nl, compute,
-                         std::numeric_limits<double>::infinity()));
-      return arith::SelectOp::create(
-          nb, nl, inf, scalarConstant(nb, nl, compute, 0), a[0]);
-    });
+    Value shift = buildElementwise(
+        b, loc, keptShape, compute, max,
+        [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+          Value absMax = math::AbsFOp::create(nb, nl, a[0]);
+          Value inf = arith::CmpFOp::create(
+              nb, nl, arith::CmpFPredicate::OEQ, absMax,
+              scalarConstant(nb, nl, compute,
+                             std::numeric_limits<double>::infinity()));
+          return arith::SelectOp::create(
+              nb, nl, inf, scalarConstant(nb, nl, compute, 0), a[0]);
+        });
     Value exp = buildElementwise(
         b, loc, type.getShape(), compute, {input, shift},
         [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
           return math::ExpOp::create(
               nb, nl, arith::SubFOp::create(nb, nl, a[0], a[1]));
         });
-    result = elementwise({sumOf(exp), shift},
+    result = elementwise({sumOf(exp), buildReshape(b, loc, shift, outShape)},
                          [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
                            return arith::AddFOp::create(
                                nb, nl, math::LogOp::create(nb, nl, a[0]),
@@ -419,9 +428,6 @@ LogicalResult convertReduce(NodeContext &ctx) {
   }
   }
   result = castTensor(b, loc, result, element, false, isUnsigned);
-  SmallVector<int64_t> outShape =
-      reducedShape(type.getShape(), *axes, keepDims);
-  result = buildReshape(b, loc, result, outShape);
   ctx.setResult(0, result, ctx.inputDType(0));
   return success();
 }
@@ -442,9 +448,7 @@ LogicalResult convertArgExtreme(NodeContext &ctx) {
   bool keepDims = ctx.getInt("keepdims", 1);
   bool selectLast = ctx.getInt("select_last_index", 0);
   Value index = buildArgExtreme(ctx.b, ctx.loc, ctx.input(0), *axis, IsMax,
-                                selectLast, ctx.inputIsUnsigned(0));
-  index = buildReshape(ctx.b, ctx.loc, index,
-                       reducedShape(type.getShape(), {*axis}, keepDims));
+                                selectLast, ctx.inputIsUnsigned(0), keepDims);
   ctx.setResult(0, index, kInt64);
   return success();
 }
@@ -459,7 +463,8 @@ Value buildHardmax(OpBuilder &b, Location loc, Value x, int64_t axis) {
   auto type = cast<RankedTensorType>(x.getType());
   Type element = type.getElementType();
   Value index = buildArgExtreme(b, loc, x, axis, /*isMax=*/true,
-                                /*selectLast=*/false, false);
+                                /*selectLast=*/false, false,
+                                /*keepDims=*/true);
   return buildElementwise(
       b, loc, type.getShape(), element, index,
       [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {

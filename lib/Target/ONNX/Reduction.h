@@ -30,8 +30,15 @@ mlir::Value combine(mlir::OpBuilder &b, mlir::Location loc, Combiner combiner,
                     mlir::Value acc, mlir::Value x, bool isUnsigned);
 
 /// Reduces `x` over `axes` (normalized, sorted, unique) with `combiner`,
-/// keeping the reduced dims as 1. Sums and products of f16/bf16 accumulate
-/// in f32; the result has `x`'s element type.
+/// dropping the reduced dims or, with `keepDims`, keeping them as 1. Sums
+/// and products of f16/bf16 accumulate in f32; the result has `x`'s element
+/// type. No axes: `x` itself.
+mlir::Value reduceAxes(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                       llvm::ArrayRef<int64_t> axes, Combiner combiner,
+                       bool keepDims, bool isUnsigned = false);
+
+/// reduceAxes keeping the reduced dims, so that the result broadcasts
+/// against `x`.
 mlir::Value reduceKeepDims(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Value x, llvm::ArrayRef<int64_t> axes,
                            Combiner combiner, bool isUnsigned = false);
@@ -43,10 +50,10 @@ mlir::Value buildSoftmax(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
 
 /// The index (i64) of the largest (`isMax`) or smallest element along
 /// `axis`: the first such index, or the last when `selectLast`. The axis is
-/// kept as a dim of size 1.
+/// dropped, or kept as a dim of size 1 with `keepDims`.
 mlir::Value buildArgExtreme(mlir::OpBuilder &b, mlir::Location loc,
                             mlir::Value x, int64_t axis, bool isMax,
-                            bool selectLast, bool isUnsigned);
+                            bool selectLast, bool isUnsigned, bool keepDims);
 
 /// Mean and population variance of float tensor `x` over `axes` (kept as
 /// size-1 dims).
