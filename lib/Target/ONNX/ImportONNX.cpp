@@ -848,6 +848,7 @@ const OpRegistry &OpRegistry::get() {
     registerNormalizationOps(r);
     registerLossOps(r);
     registerControlFlowOps(r);
+    registerLoopOps(r);
     registerRecurrentOps(r);
     return r;
   }();

@@ -181,6 +181,7 @@ void registerRecurrentOps(OpRegistry &registry);
 void registerReductionOps(OpRegistry &registry);
 void registerMatMulOps(OpRegistry &registry);
 void registerControlFlowOps(OpRegistry &registry);
+void registerLoopOps(OpRegistry &registry);
 void registerConvOps(OpRegistry &registry);
 void registerPoolOps(OpRegistry &registry);
 void registerNormalizationOps(OpRegistry &registry);
