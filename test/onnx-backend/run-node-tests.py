@@ -120,6 +120,8 @@ def main():
     parser.add_argument("--baseline")
     parser.add_argument("--write-baseline", action="store_true")
     parser.add_argument("--matrix")
+    parser.add_argument("--check-matrix",
+                        help="fail unless this support matrix lists exactly the tests that pass")
     parser.add_argument("--results", help="write name<TAB>result<TAB>message lines here")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
@@ -155,6 +157,21 @@ def main():
         write_matrix(args.matrix, results)
 
     status = 0
+    if args.check_matrix:
+        text = open(args.check_matrix).read()
+        if BEGIN not in text:
+            print(f"FAIL: {args.check_matrix} has no node-test section; run `ninja onnx-support-matrix`",
+                  file=sys.stderr)
+            status = 1
+        else:
+            section = text.split(BEGIN, 1)[1].split(END, 1)[0]
+            listed = set(re.findall(r"^\| (test_\S+) \| pass \|", section, re.M))
+            if not args.filter and listed != passed:
+                print(f"FAIL: {args.check_matrix} lists {len(listed)} passing tests, "
+                      f"{len(passed)} pass now (differ: "
+                      + " ".join(sorted(listed ^ passed)[:10])
+                      + "); run `ninja onnx-support-matrix`", file=sys.stderr)
+                status = 1
     if counts["crash"]:
         print(f"{counts['crash']} tests crashed (listed above)", file=sys.stderr)
     if args.baseline:
