@@ -23,6 +23,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Verifier.h"
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
@@ -30,6 +31,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
+#include <onnx/checker.h>
 #include <onnx/shape_inference/implementation.h>
 
 #include <cstring>
@@ -636,6 +638,21 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
                           << (domain.empty() ? "" : domain + ".")
                           << node.op_type() << " (opset " << opset->second
                           << ")";
+  // ONNX's schema checks the node's structure (input and output counts,
+  // attribute types) before a converter reads it.
+  if (const onnx::OpSchema *schema = onnx::OpSchemaRegistry::Schema(
+          node.op_type(), static_cast<int>(opset->second),
+          domain.empty() ? onnx::ONNX_DOMAIN : domain)) {
+    try {
+      schema->Verify(node);
+    } catch (const std::exception &e) {
+      std::string what = e.what();
+      // The message names the node itself; keep its first line.
+      what = what.substr(0, what.find('\n'));
+      return emitError(loc) << modelPath << ": node '" << label << "' ("
+                            << node.op_type() << "): " << what;
+    }
+  }
   for (const std::string &input : node.input())
     if (!input.empty() && !values.lookup(input).value)
       return emitError(loc) << modelPath << ": node '" << label << "' ("
@@ -866,6 +883,9 @@ void quantc::registerONNXImportDialects(DialectRegistry &registry) {
                   qc::QCDialect>();
 }
 
+/// The newest ai.onnx opset the converters implement.
+static constexpr int64_t kNewestOpset = 21;
+
 OwningOpRef<ModuleOp> quantc::importONNXBuffer(llvm::MemoryBufferRef buffer,
                                                StringRef baseDir,
                                                MLIRContext *context,
@@ -890,8 +910,28 @@ OwningOpRef<ModuleOp> quantc::importONNXBuffer(llvm::MemoryBufferRef buffer,
                           "does not parse)";
     return nullptr;
   }
+  for (const auto &opset : model.opset_import()) {
+    bool isDefault = opset.domain().empty() || opset.domain() == "ai.onnx";
+    if (isDefault && opset.version() > kNewestOpset) {
+      emitError(fileLoc) << path << ": the model imports opset "
+                         << opset.version()
+                         << " of ai.onnx; quantc knows opsets 1 to "
+                         << kNewestOpset;
+      return nullptr;
+    }
+  }
   if (!model.has_graph()) {
     emitError(fileLoc) << path << ": the ONNX model has no graph";
+    return nullptr;
+  }
+  // ONNX's checker first: its shape inference trusts the graph's structure
+  // (a Scan whose num_scan_inputs exceeds its inputs crashes it).
+  try {
+    onnx::checker::check_model(model);
+  } catch (const std::exception &e) {
+    std::string what = e.what();
+    what = what.substr(0, what.find('\n'));
+    emitError(fileLoc) << path << ": not a valid ONNX model: " << what;
     return nullptr;
   }
   // ONNX's shape inference fills value_info with the static types the spec
@@ -926,6 +966,14 @@ OwningOpRef<ModuleOp> quantc::importONNXBuffer(llvm::MemoryBufferRef buffer,
     if (succeeded(result)) {
       for (Diagnostic &diag : diagnostics)
         context->getDiagEngine().emit(std::move(diag));
+      // A converter bug is reported here, not as a puzzling failure later.
+      if (failed(verify(*module))) {
+        emitError(fileLoc) << path
+                           << ": internal error: the IR imported from this "
+                              "model does not verify (a quantc bug; please "
+                              "report it with the model)";
+        return nullptr;
+      }
       return module;
     }
     bool more = false;
