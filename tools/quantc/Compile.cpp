@@ -56,6 +56,9 @@ static cl::opt<std::string> compileRuntimeLib(
 static cl::opt<std::string> compileLinker(
     "linker", cl::sub(compileCommand), cl::value_desc("program"),
     cl::desc("Linker driver for shared libraries (default: clang++-22)"));
+static cl::list<std::string> compileInputShapes(
+    "input-shape", cl::sub(compileCommand), cl::value_desc("name=dims"),
+    cl::desc("Shape of a dynamic ONNX input: NAME=D0xD1x... (repeatable)"));
 static cl::opt<unsigned> compileOptLevel(
     "O", cl::init(3), cl::Prefix, cl::sub(compileCommand),
     cl::desc("Optimization level of the generated code, 0-3 (default 3)"));
@@ -103,11 +106,32 @@ static int runCompile() {
     return 1;
   }
 
+  ONNXImportOptions importOptions;
+  for (StringRef arg : compileInputShapes) {
+    auto [name, dims] = arg.rsplit('=');
+    std::vector<int64_t> shape;
+    SmallVector<StringRef> parts;
+    dims.split(parts, 'x');
+    bool ok = !name.empty() && !dims.empty();
+    for (StringRef part : parts) {
+      int64_t dim;
+      ok = ok && !part.getAsInteger(10, dim) && dim >= 0;
+      shape.push_back(ok ? dim : 0);
+    }
+    if (!ok) {
+      errs() << "quantc: error: --input-shape expects NAME=D0xD1x..., got '"
+             << arg << "'\n";
+      return 1;
+    }
+    importOptions.inputShapes[name] = std::move(shape);
+  }
+
   DialectRegistry registry;
   backend->getDependentDialects(registry);
   MLIRContext context(registry);
   installDiagnosticPrinter(context);
-  OwningOpRef<ModuleOp> module = importModel(compileInput, &context);
+  OwningOpRef<ModuleOp> module =
+      importModel(compileInput, &context, importOptions);
   if (!module)
     return 1;
 
