@@ -24,8 +24,19 @@ import quantc.runtime;
 using quantc::runtime::Context;
 using quantc::runtime::ThreadPool;
 
-/// What compiled code receives: the context's thread pool.
+/// What compiled code receives: the context's thread pool, and the code that
+/// drives it. A model library links its own copy of the runtime, so when a
+/// program with another copy (`quantc run`, a host that links the runtime)
+/// creates the context, two copies of the pool's code would meet on one pool:
+/// their hidden thread_locals (nested-loop detection) and libstdc++'s
+/// per-copy std::atomic wait/notify waiter tables differ, so a worker's
+/// notify could miss the caller asleep in the other copy and hang the run.
+/// Compiled code therefore always goes through `parallelFor`, which is the
+/// creating copy's; keep it the first member so that the layout copies agree
+/// on does not depend on anything else here.
 struct qc_rt {
+  void (*parallelFor)(qc_rt *rt, int64_t n,
+                      void (*fn)(void *env, int64_t begin, int64_t end), void *env);
   ThreadPool *pool;
 };
 
@@ -66,6 +77,12 @@ qc_status outOfMemory(qc_context *ctx, const char *function) noexcept {
   return setLastError(QC_ERROR_OUT_OF_MEMORY, message);
 }
 
+/// qc_rt::parallelFor of the contexts this copy of the runtime creates.
+void runParallelFor(qc_rt *rt, int64_t n, void (*fn)(void *env, int64_t begin, int64_t end),
+                    void *env) {
+  rt->pool->parallelFor(n, fn, env);
+}
+
 } // namespace
 
 // The C API is what a shared library holding the runtime exports; the rest
@@ -100,6 +117,7 @@ QC_EXPORT qc_status qc_context_create(const qc_model *model, const qc_options *o
     auto ctx = std::make_unique<qc_context>();
     ctx->impl = std::move(impl);
     ctx->pool = std::move(pool);
+    ctx->rt.parallelFor = runParallelFor;
     ctx->rt.pool = ctx->pool.get();
     *out = ctx.release();
     return QC_OK;
@@ -168,7 +186,7 @@ QC_EXPORT void qc_rt_parallel_for(qc_rt *rt, int64_t n, void (*fn)(void *env, in
     fn(env, 0, n);
     return;
   }
-  rt->pool->parallelFor(n, fn, env);
+  rt->parallelFor(rt, n, fn, env);
 }
 
 QC_EXPORT int32_t qc_rt_num_threads(qc_rt *rt) { return rt ? rt->pool->numThreads() : 1; }
