@@ -70,14 +70,35 @@ ort_latency() { # NAME MODEL INPUT_LIST THREADS
 }
 
 # ---------------------------------------------------------------------------
-# HOOK (to be filled in with the quantc CPU backend): quantc's median latency
-# in ms for one model, or "-" while quantc cannot run it. Expected shape, once
-# `quantc run MODEL --input ... --bench N` exists: with the quantc binary $5
-# (--quantc), compile $2 (or run it directly), feed the inputs named in $3
-# ("NAME FILE.npy" lines) with $4 threads, $RUNS timed runs after $WARMUP, and
-# print only the median. Never print a number that was not measured.
+# quantc's median latency in ms for one model: the model is compiled once
+# (`quantc compile --emit so`, the dynamic dims fixed to the input files'
+# shapes) into $DATA/NAME/quantc.so, then `quantc run` times $RUNS runs of
+# that library on $4 threads after one warm-up run (no JIT, nothing to warm
+# but caches: the first run is the warm-up). Prints "-" when quantc cannot
+# compile or run the model, with the reason on stderr; never a number that
+# was not measured.
 quantc_latency() { # NAME MODEL INPUT_LIST THREADS QUANTC
-  echo -
+  local dir=$DATA/$1 lib=$DATA/$1/quantc.so
+  local -a inputs=() shapes=()
+  local name file
+  while read -r name file; do
+    [[ -n $name ]] && inputs+=(--input "$dir/$file")
+  done <"$3"
+  if [[ ! -f $lib || $lib -ot $2 || $lib -ot $5 ]]; then
+    mapfile -t shapes < <(node --input-type=module -e '
+      const { readNpy } = await import(process.argv[1]);
+      const fs = await import("node:fs");
+      const path = await import("node:path");
+      for (const line of fs.readFileSync(process.argv[2], "utf8").split("\n")) {
+        const [name, file] = line.trim().split(/\s+/);
+        if (!file) continue;
+        const { shape } = readNpy(path.join(path.dirname(process.argv[2]), file));
+        if (shape.length) console.log(`--input-shape=${name}=${shape.join("x")}`);
+      }' "$TESTS/npy.mjs" "$3")
+    "$5" compile "$2" --emit so -o "$lib" "${shapes[@]}" >&2 || { echo -; return; }
+  fi
+  "$5" run "$lib" "${inputs[@]}" --threads "$4" --bench "$RUNS" |
+    sed -n 's/^ *latency over .* runs: median \([0-9.]*\) ms.*/\1/p' | grep . || echo -
 }
 # ---------------------------------------------------------------------------
 
