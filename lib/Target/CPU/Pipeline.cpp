@@ -71,6 +71,7 @@ void quantc::buildCPULoweringPipeline(OpPassManager &pm,
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createQCCPUExpandStridedCopiesPass());
+  pm.addNestedPass<func::FuncOp>(createQCCPUInterchangeReductionsPass());
 
   // Loops: parallel iterators become scf.parallel, whose outermost ones run
   // on the runtime's threads.

@@ -59,6 +59,35 @@ def QCCPUExpandStridedCopiesPass
 }
 
 //===----------------------------------------------------------------------===//
+// Loops
+//===----------------------------------------------------------------------===//
+
+def QCCPUInterchangeReductionsPass
+    : Pass<"qc-cpu-interchange-reductions", "::mlir::func::FuncOp"> {
+  let summary = "Move the output's contiguous dimension inside the reductions";
+  let description = [{
+    `convert-linalg-to-parallel-loops` keeps the loop order of the indexing
+    maps, so a matmul becomes `i, j` parallel around an innermost `k`
+    reduction: a scalar dot product that LLVM does not vectorize without
+    reassociation. When a structured op's last loop is a reduction, its
+    output's last index is a parallel loop `d`, and an input's last index
+    uses `d` (so consecutive `d` read consecutive elements), this pass
+    generalizes the op and moves `d` innermost: `i, k, j` for a matmul,
+    `n, f, oh, c, kh, kw, ow` for a convolution. The inner loop then runs
+    over contiguous memory and vectorizes. Reductions along the contiguous
+    dimension (row sums) are left alone.
+
+    ```mlir
+    linalg.matmul ins(%a, %b : memref<64x128xf32>, memref<128x32xf32>)
+                  outs(%c : memref<64x32xf32>)
+    // becomes a linalg.generic with iterators
+    // ["parallel", "reduction", "parallel"] (i, k, j)
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+//===----------------------------------------------------------------------===//
 // Multi-threading
 //===----------------------------------------------------------------------===//
 
