@@ -867,6 +867,8 @@ const OpRegistry &OpRegistry::get() {
     registerControlFlowOps(r);
     registerLoopOps(r);
     registerRecurrentOps(r);
+    registerSignalOps(r);
+    registerMiscOps(r);
     return r;
   }();
   return registry;

@@ -188,6 +188,8 @@ void registerNormalizationOps(OpRegistry &registry);
 void registerQuantizationOps(OpRegistry &registry);
 void registerIndexingOps(OpRegistry &registry);
 void registerLossOps(OpRegistry &registry);
+void registerSignalOps(OpRegistry &registry);
+void registerMiscOps(OpRegistry &registry);
 
 } // namespace quantc::onnx_import
 
