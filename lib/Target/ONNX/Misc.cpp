@@ -284,9 +284,15 @@ LogicalResult convertRoiAlign(NodeContext &ctx) {
           v = castScalar(nb, nl, v, element, false, false);
           return m.sub(m.mul(v, m.c(spatialScale)), m.c(halfPixel ? 0.5 : 0));
         };
+        // Out-of-range batch indices are clamped rather than read out of
+        // bounds.
         Value batch = toIndex(
             nb, nl, tensor::ExtractOp::create(nb, nl, batchIndices, idx[0]),
             indicesUnsigned);
+        batch = arith::MinSIOp::create(
+            nb, nl,
+            arith::MaxSIOp::create(nb, nl, batch, indexConstant(nb, nl, 0)),
+            indexConstant(nb, nl, xType.getDimSize(0) - 1));
         Value startW = roi(0), startH = roi(1), endW = roi(2), endH = roi(3);
         Value roiW = m.sub(endW, startW), roiH = m.sub(endH, startH);
         if (!halfPixel) {
