@@ -75,6 +75,9 @@ public:
   std::string uniqueBlobName(llvm::StringRef hint);
 
 private:
+  /// Imports `graph`'s initializers (as constants) and then its nodes.
+  mlir::LogicalResult importBody(const onnx::GraphProto &graph,
+                                 mlir::OpBuilder &builder);
   mlir::LogicalResult importNode(const onnx::NodeProto &node,
                                  mlir::OpBuilder &builder);
   mlir::FailureOr<mlir::RankedTensorType>

@@ -469,6 +469,25 @@ void GraphImporter::requestBinding(Value value) {
         requested.insert(entry.getKey());
 }
 
+LogicalResult GraphImporter::importBody(const onnx::GraphProto &graph,
+                                        OpBuilder &b) {
+  Location fileLoc = FileLineColLoc::get(ctx, modelPath, 0, 0);
+  for (const auto &init : graph.initializer()) {
+    FailureOr<ElementsAttr> attr = convertTensorProto(
+        init, ctx, baseDir, uniqueBlobName(init.name()),
+        [&] { return emitError(fileLoc) << modelPath << ": "; });
+    if (failed(attr))
+      return failure();
+    values[init.name()] = {
+        arith::ConstantOp::create(b, fileLoc, cast<TypedAttr>(*attr)),
+        init.data_type()};
+  }
+  for (const auto &node : graph.node())
+    if (failed(importNode(node, b)))
+      return failure();
+  return success();
+}
+
 LogicalResult GraphImporter::importMainGraph() {
   MLIRContext *ctx = getContext();
   const onnx::GraphProto &graph = model.graph();
@@ -522,20 +541,8 @@ LogicalResult GraphImporter::importMainGraph() {
     }
   }
 
-  for (const auto &init : graph.initializer()) {
-    FailureOr<ElementsAttr> attr = convertTensorProto(
-        init, ctx, baseDir, uniqueBlobName(init.name()),
-        [&] { return emitError(fileLoc) << modelPath << ": "; });
-    if (failed(attr))
-      return failure();
-    values[init.name()] = {
-        arith::ConstantOp::create(b, fileLoc, cast<TypedAttr>(*attr)),
-        init.data_type()};
-  }
-
-  for (const auto &node : graph.node())
-    if (failed(importNode(node, b)))
-      return failure();
+  if (failed(importBody(graph, b)))
+    return failure();
 
   SmallVector<Value> results;
   SmallVector<Type> resultTypes;
@@ -593,19 +600,8 @@ GraphImporter::importSubgraph(const onnx::GraphProto &graph,
     valueInfo[info.name()] = &info.type();
   for (auto [info, value] : llvm::zip(graph.input(), inputs))
     values[info.name()] = value;
-  for (const auto &init : graph.initializer()) {
-    FailureOr<ElementsAttr> attr = convertTensorProto(
-        init, ctx, baseDir, uniqueBlobName(init.name()),
-        [&] { return emitError(fileLoc) << modelPath << ": "; });
-    if (failed(attr))
-      return failure();
-    values[init.name()] = {
-        arith::ConstantOp::create(b, fileLoc, cast<TypedAttr>(*attr)),
-        init.data_type()};
-  }
-  for (const auto &node : graph.node())
-    if (failed(importNode(node, b)))
-      return failure();
+  if (failed(importBody(graph, b)))
+    return failure();
   SmallVector<OnnxValue> outputs;
   for (const auto &output : graph.output()) {
     OnnxValue v = values.lookup(output.name());
