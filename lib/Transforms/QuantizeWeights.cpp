@@ -149,6 +149,12 @@ LogicalResult fromF32(Type elementType, const float *src, int64_t rows,
 
 } // namespace
 
+LogicalResult quantc::decodeToF32(Type elementType, const char *src,
+                                  size_t count, float *dst,
+                                  std::string &error) {
+  return toF32(elementType, src, count, dst, error);
+}
+
 struct quantc::WeightEncoder::Impl {
   WeightEncoderOptions options;
   std::optional<ImportanceMatrix> imatrixData;

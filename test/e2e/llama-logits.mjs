@@ -7,8 +7,9 @@
 // node-llama-cpp gives the probabilities of the whole vocabulary; their logs
 // are the logits less a constant per position, so the cosine of the
 // mean-centred log-probabilities is the cosine of the mean-centred logits.
-// Prints the mean and minimum cosine over the positions and the agreement of
-// the argmax, and exits 1 when the minimum is below MIN_COSINE.
+// Prints the mean and minimum cosine over the positions, the agreement of
+// the argmax and the mean KL divergence KL(BASE || OTHER) of the next-token
+// distributions (nats), and exits 1 when the minimum is below MIN_COSINE.
 import path from "node:path";
 
 const [dir, baseModel, otherModel, minCosineText] = process.argv.slice(2);
@@ -52,19 +53,28 @@ function centredCosine(a, b) {
   return dot / Math.sqrt(na * nb);
 }
 
+function kl(logp, logq) {
+  let sum = 0;
+  for (let i = 0; i < logp.length; ++i)
+    sum += Math.exp(logp[i]) * (logp[i] - logq[i]);
+  return sum;
+}
+
 const argmax = (v) => v.reduce((best, x, i) => (x > v[best] ? i : best), 0);
 const base = await distributions(baseModel);
 const other = await distributions(otherModel);
-let sum = 0, min = 1, agree = 0;
+let sum = 0, min = 1, agree = 0, klSum = 0;
 for (let i = 0; i < base.length; ++i) {
   const c = centredCosine(base[i], other[i]);
   sum += c; min = Math.min(min, c);
+  klSum += kl(base[i], other[i]);
   if (argmax(base[i]) === argmax(other[i])) ++agree;
 }
 const minCosine = Number(minCosineText);
 console.log(`${path.basename(otherModel)} vs ${path.basename(baseModel)}: ` +
             `${base.length} positions, mean cosine ${(sum / base.length).toFixed(6)}, ` +
-            `min cosine ${min.toFixed(6)}, argmax agrees at ${agree}/${base.length}`);
+            `min cosine ${min.toFixed(6)}, argmax agrees at ${agree}/${base.length}, ` +
+            `mean KL ${(klSum / base.length).toExponential(3)}`);
 if (!(min >= minCosine)) {
   console.log(`FAIL: min cosine ${min.toFixed(6)} < ${minCosine}`);
   process.exit(1);

@@ -4,7 +4,8 @@
 //
 // `quantc quantize IN OUT TYPE`: llama-quantize through the compiler. The
 // model is imported as IR (weights stay memory-mapped) and planned with
-// qc-plan-quantization; then the GGUF writer streams the file while each
+// qc-plan-quantization (or, given `--bpw` or `--size` instead of TYPE, with
+// qc-assign-precision's measured mixed precision); then the GGUF writer streams the file while each
 // weight is re-encoded just before it is written (qc-quantize-weights' own
 // WeightEncoder), through a temporary file (no partial OUT on failure). The
 // same steps run by hand through quantc-opt give the same bytes.
@@ -24,6 +25,7 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -42,7 +44,7 @@ static cl::opt<std::string> qInput(cl::Positional, cl::Required,
 static cl::opt<std::string> qOutput(cl::Positional, cl::Required,
                                     cl::desc("<output.gguf>"),
                                     cl::sub(quantizeCommand));
-static cl::opt<std::string> qType(cl::Positional, cl::Required,
+static cl::opt<std::string> qType(cl::Positional, cl::Optional,
                                   cl::desc("<type: Q4_K_M, Q8_0, ...>"),
                                   cl::sub(quantizeCommand));
 static cl::opt<unsigned> qThreadsPositional(cl::Positional, cl::Optional,
@@ -66,8 +68,21 @@ static cl::opt<std::string> qImatrix("imatrix", cl::sub(quantizeCommand),
 static cl::opt<bool> qAllowRequantize(
     "allow-requantize", cl::sub(quantizeCommand),
     cl::desc("Allow re-quantizing tensors that are already quantized"));
-static cl::opt<bool> qDumpPlan("dump-plan", cl::sub(quantizeCommand),
-                               cl::desc("Print the plan (the IR with qc.quantize_to) and stop"));
+static cl::opt<bool> qDumpPlan(
+    "dump-plan", cl::sub(quantizeCommand),
+    cl::desc("Print the plan (with --bpw/--size its table, then the IR with "
+             "qc.quantize_to) and stop"));
+static cl::opt<double> qBpw(
+    "bpw", cl::sub(quantizeCommand),
+    cl::desc("Mixed precision: choose each weight's type from measured errors "
+             "to fit this many bits per weight (instead of TYPE)"));
+static cl::opt<int64_t> qSize(
+    "size", cl::sub(quantizeCommand),
+    cl::desc("Mixed precision: as --bpw, with the weights' total bytes"));
+static cl::list<std::string> qAllowedTypes(
+    "allowed-types", cl::sub(quantizeCommand), cl::CommaSeparated,
+    cl::desc("Types --bpw/--size may choose (default: "
+             "q2_K,q3_K,q4_K,q5_K,q6_K,q8_0)"));
 
 static int64_t totalBytes(ModuleOp module, int64_t *elements = nullptr) {
   int64_t bytes = 0, count = 0;
@@ -91,6 +106,23 @@ static int runQuantize() {
   int64_t elements = 0;
   int64_t before = totalBytes(*module, &elements);
 
+  bool budgeted = qBpw > 0 || qSize > 0;
+  unsigned positionalThreads = qThreadsPositional;
+  if (budgeted && !qType.empty()) {
+    // `quantc quantize IN OUT --bpw 4.5 8`: the number is the thread count.
+    if (!to_integer(qType, positionalThreads)) {
+      errs() << "quantc: error: give TYPE or --bpw/--size, not both\n";
+      return 1;
+    }
+  } else if (!budgeted && qType.empty()) {
+    errs() << "quantc: error: expected a TYPE, --bpw or --size\n";
+    return 1;
+  }
+  if (qBpw > 0 && qSize > 0) {
+    errs() << "quantc: error: --bpw and --size are exclusive\n";
+    return 1;
+  }
+
   QCPlanQuantizationPassOptions plan;
   plan.fileType = qType;
   plan.pure = qPure;
@@ -100,15 +132,31 @@ static int runQuantize() {
   plan.withImatrix = !qImatrix.empty();
 
   WeightEncoderOptions encode;
-  encode.threads = qThreads ? qThreads : qThreadsPositional;
+  encode.threads = qThreads ? qThreads : positionalThreads;
   encode.allowRequantize = qAllowRequantize;
   encode.progress = true;
   encode.imatrix = qImatrix;
 
   PassManager pm(&context);
-  pm.addPass(createQCPlanQuantizationPass(plan));
-  outs() << "quantc quantize: " << qInput << " -> " << qOutput << " as "
-         << qType << "\n";
+  if (budgeted) {
+    QCAssignPrecisionPassOptions assign;
+    assign.bpw = qBpw;
+    assign.size = qSize;
+    assign.types.assign(qAllowedTypes.begin(), qAllowedTypes.end());
+    assign.imatrix = qImatrix;
+    assign.threads = encode.threads;
+    assign.dump = qDumpPlan;
+    pm.addPass(createQCAssignPrecisionPass(assign));
+    outs() << "quantc quantize: " << qInput << " -> " << qOutput << " at ";
+    if (qBpw > 0)
+      outs() << format("%g bits per weight\n", qBpw.getValue());
+    else
+      outs() << qSize << " bytes\n";
+  } else {
+    pm.addPass(createQCPlanQuantizationPass(plan));
+    outs() << "quantc quantize: " << qInput << " -> " << qOutput << " as "
+           << qType << "\n";
+  }
   if (failed(pm.run(*module)))
     return 1;
   if (qDumpPlan) {

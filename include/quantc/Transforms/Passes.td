@@ -35,6 +35,58 @@ def QCPrintWeightStatsPass : Pass<"qc-print-weight-stats", "::mlir::ModuleOp"> {
 // Weight quantization
 //===----------------------------------------------------------------------===//
 
+def QCAssignPrecisionPass : Pass<"qc-assign-precision", "::mlir::ModuleOp"> {
+  let summary = "Choose each weight's type from measured errors to fit a budget";
+  let description = [{
+    Mixed precision by measurement: every quantizable `qc.global` (those
+    llama-quantize quantizes: not norms, not 1-D, not already quantized) is
+    quantized and dequantized with each allowed type on a deterministic
+    sample of its rows, and the squared error is measured, weighted per
+    column by the importance matrix when one is given (as llama.cpp weights
+    its quantizers' errors), else plain. The error of the sample is scaled to
+    the whole tensor and by a factor for the tensor's role (`output.weight`
+    4, `attn_v` and `ffn_down` 2, everything else 1: the tensors llama.cpp's
+    mixes give more bits; `role-weight` overrides them).
+
+    The plan minimizes the sum of these errors with the total storage of all
+    globals at most the budget (`bpw`: bits per weight over all globals, as
+    llama-quantize reports it; or `size`: bytes): starting from each weight's
+    cheapest type, it takes the upgrade with the largest error reduction per
+    extra byte along each weight's lower convex hull of (bytes, error) while
+    it fits, then fills what is left with the best upgrades that still fit.
+
+    The result is written as `qc.quantize_to` types (replayable with
+    `qc-quantize-weights`), each planned global gets `qc.quant_error` (the
+    relative error of its chosen type), and `general.file_type` becomes the
+    file type of the most used type. `dump` prints the plan as a table.
+
+    ```
+    $ quantc-opt --qc-assign-precision="bpw=4.9 imatrix=imatrix.gguf dump=true" model.mlirbc
+    ```
+  }];
+  let options = [
+    Option<"bpw", "bpw", "double", /*default=*/"0.0",
+           "Budget in bits per weight over all globals">,
+    Option<"size", "size", "int64_t", /*default=*/"0",
+           "Budget in bytes over all globals">,
+    ListOption<"types", "types", "std::string",
+               "Allowed types (default: q2_K,q3_K,q4_K,q5_K,q6_K,q8_0; f16 "
+               "and the legacy block types when listed)">,
+    ListOption<"roleWeights", "role-weight", "std::string",
+               "REGEX=FACTOR: errors of tensors whose name matches REGEX are "
+               "scaled by FACTOR (first match wins, before the defaults)">,
+    Option<"imatrix", "imatrix", "std::string", /*default=*/"\"\"",
+           "llama.cpp importance matrix (GGUF) to weight the errors with">,
+    Option<"sampleRows", "sample-rows", "unsigned", /*default=*/"512",
+           "Rows of each weight to measure (evenly spaced; 0: all)">,
+    Option<"threads", "threads", "unsigned", /*default=*/"0",
+           "Threads to measure with (0: all cores)">,
+    Option<"dump", "dump", "bool", /*default=*/"false",
+           "Print the plan as a table to stdout">,
+  ];
+  let dependentDialects = ["::quantc::qc::QCDialect"];
+}
+
 def QCPlanQuantizationPass : Pass<"qc-plan-quantization", "::mlir::ModuleOp"> {
   let summary = "Choose each weight's type with a llama-quantize file type";
   let description = [{

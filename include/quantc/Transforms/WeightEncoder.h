@@ -46,6 +46,12 @@ private:
   std::unique_ptr<Impl> impl;
 };
 
+/// Converts `count` weights of `elementType` (f32, f16, bf16, f8, or a block
+/// format with a codec; whole blocks) at `src` to f32, as qc-quantize-weights
+/// reads a weight before re-encoding it. On failure `error` says why.
+mlir::LogicalResult decodeToF32(mlir::Type elementType, const char *src,
+                                size_t count, float *dst, std::string &error);
+
 } // namespace quantc
 
 #endif // QUANTC_TRANSFORMS_WEIGHTENCODER_H

@@ -311,6 +311,17 @@ func.func @quantize_to_elsewhere() attributes {qc.quantize_to = tensor<1xf32>} {
 
 // -----
 
+// qc.quant_error is a non-negative f64 on a qc.global.
+// expected-error @+1 {{'qc.quant_error' must be an f64 of 0 or more on qc.global}}
+qc.global @w {qc.quant_error = -1.0 : f64} : tensor<1x32xf32> = dense<0> : tensor<128xi8>
+
+// -----
+
+// expected-error @+1 {{'qc.quant_error' must be an f64 of 0 or more on qc.global}}
+qc.global @w {qc.quant_error = 1.0 : f32} : tensor<1x32xf32> = dense<0> : tensor<128xi8>
+
+// -----
+
 // expected-error @+1 {{'qc.metadata' entries must be ["key", value], got ["general.name"]}}
 module attributes {qc.metadata = [["general.name"]]} {
 }

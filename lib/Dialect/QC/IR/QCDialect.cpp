@@ -75,6 +75,14 @@ LogicalResult QCDialect::verifyOperationAttribute(Operation *op,
       return diag;
     });
   }
+  if (name == kQuantErrorAttrName) {
+    auto error = dyn_cast<FloatAttr>(attr.getValue());
+    if (!isa<GlobalOp>(op) || !error || !error.getType().isF64() ||
+        !(error.getValueAsDouble() >= 0))
+      return op->emitError() << "'" << name
+                             << "' must be an f64 of 0 or more on qc.global";
+    return success();
+  }
   if (name == kMetadataAttrName) {
     auto pairs = dyn_cast<ArrayAttr>(attr.getValue());
     if (!isa<ModuleOp>(op) || !pairs)

@@ -26,6 +26,12 @@ def QC_Dialect : Dialect {
     (`dense_resource`), so importing a multi-gigabyte model does not copy it
     into the context.
 
+    Quantization plans are discardable attributes on `qc.global`:
+    `qc.quantize_to` (a tensor type of the global's shape: the type a plan
+    chose, which `qc-quantize-weights` carries out) and `qc.quant_error` (an
+    `f64`, 0 or more: the relative error `qc-assign-precision` measured for
+    that type; informative only).
+
     See `docs/RationaleQC.md` for why the types look the way they do.
   }];
   let useDefaultTypePrinterParser = 1;
@@ -66,6 +72,12 @@ def QC_Dialect : Dialect {
     /// out). A ranked tensor type of the global's shape.
     static constexpr ::llvm::StringLiteral kQuantizeToAttrName =
         "qc.quantize_to";
+    /// On a `qc.global`: the relative error `qc-assign-precision` measured
+    /// for the type it chose (weighted squared error over the weighted sum of
+    /// squares of the weights it sampled). An `f64`, 0 or more; it changes
+    /// nothing and can be dropped.
+    static constexpr ::llvm::StringLiteral kQuantErrorAttrName =
+        "qc.quant_error";
 
   private:
     void registerTypes();
