@@ -228,9 +228,9 @@ func.func @matmul_c1_rank(%x: tensor<4x32xf32>, %w: tensor<2x8x32x!qc.block<q4_0
 
 // -----
 
-func.func @matmul_c1_float(%x: tensor<4x32xf32>, %w: tensor<8x32xf32>) {
-  // expected-error @+1 {{expects the weight to have a quantized element type (C1), got 'f32'}}
-  %y = qc.matmul %x, %w : tensor<4x32xf32>, tensor<8x32xf32> -> tensor<4x8xf32>
+func.func @matmul_c1_integer(%x: tensor<4x32xf32>, %w: tensor<8x32xi8>) {
+  // expected-error @+1 {{expects the weight to have a quantized element type (C1), got 'i8'}}
+  %y = qc.matmul %x, %w : tensor<4x32xf32>, tensor<8x32xi8> -> tensor<4x8xf32>
   return
 }
 
@@ -330,4 +330,52 @@ module attributes {qc.metadata = [["general.name"]]} {
 
 // expected-error @+1 {{unknown qc attribute 'qc.bogus'}}
 module attributes {qc.bogus = 1} {
+}
+
+// -----
+
+func.func @gather_rows_c1(%t: tensor<8x32xi8>, %i: tensor<2xi32>) {
+  // expected-error @+1 {{expects the table to have a quantized element type (C1), got 'i8'}}
+  %r = qc.gather_rows %t[%i] : tensor<8x32xi8>, tensor<2xi32> -> tensor<2x32xf32>
+  return
+}
+
+// -----
+
+func.func @gather_rows_c2(%t: tensor<8x32x!qc.block<q8_0>>, %i: tensor<2x1xi32>) {
+  // expected-error @+1 {{expects 1-D indices (C2), got 'tensor<2x1xi32>'}}
+  %r = qc.gather_rows %t[%i] : tensor<8x32x!qc.block<q8_0>>, tensor<2x1xi32> -> tensor<2x32xf32>
+  return
+}
+
+// -----
+
+func.func @gather_rows_c3(%t: tensor<8x32x!qc.block<q8_0>>, %i: tensor<2xi32>) {
+  // expected-error @+1 {{expects a result of shape 2x32 (C3), got 'tensor<3x32xf32>'}}
+  %r = qc.gather_rows %t[%i] : tensor<8x32x!qc.block<q8_0>>, tensor<2xi32> -> tensor<3x32xf32>
+  return
+}
+
+// -----
+
+func.func @gather_rows_c4(%t: tensor<8x40x!qc.block<q8_0>>, %i: tensor<2xi32>) {
+  // expected-error @+1 {{(C4) innermost dimension 40 is not a whole number of blocks of 32 weights of '!qc.block<q8_0>'}}
+  %r = qc.gather_rows %t[%i] : tensor<8x40x!qc.block<q8_0>>, tensor<2xi32> -> tensor<2x40xf32>
+  return
+}
+
+// -----
+
+func.func @storage_c1(%t: tensor<8x40x!qc.block<q8_0>>) {
+  // expected-error @+1 {{(C1) innermost dimension 40 is not a whole number of blocks of 32 weights of '!qc.block<q8_0>'}}
+  %b = qc.storage %t : tensor<8x40x!qc.block<q8_0>> -> tensor<340xi8>
+  return
+}
+
+// -----
+
+func.func @storage_c2(%t: tensor<8x32x!qc.block<q8_0>>) {
+  // expected-error @+1 {{result holds 100 bytes but 'tensor<8x32x!qc.block<q8_0>>' takes 272 (C2)}}
+  %b = qc.storage %t : tensor<8x32x!qc.block<q8_0>> -> tensor<100xi8>
+  return
 }

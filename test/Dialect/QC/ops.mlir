@@ -186,3 +186,15 @@ qc.global @"w.q2_0" : tensor<2x64x!qc.block<q2_0>> = dense_resource<w_q2_0> : te
     }
   }
 #-}
+
+// Tests a float weight, a row gather and the storage view.
+// CHECK-LABEL: func.func @float_weight_gather_storage
+// CHECK: qc.matmul %{{.*}}, %{{.*}} : tensor<3x32xf32>, tensor<8x32xf16> -> tensor<3x8xf32>
+// CHECK: qc.gather_rows %{{.*}}[%{{.*}}] : tensor<8x32x!qc.block<q4_0>>, tensor<3xi32> -> tensor<3x32xf32>
+// CHECK: qc.storage %{{.*}} : tensor<8x32x!qc.block<q4_0>> -> tensor<144xi8>
+func.func @float_weight_gather_storage(%x: tensor<3x32xf32>, %w: tensor<8x32xf16>, %t: tensor<8x32x!qc.block<q4_0>>, %i: tensor<3xi32>) -> (tensor<3x8xf32>, tensor<3x32xf32>, tensor<144xi8>) {
+  %y = qc.matmul %x, %w : tensor<3x32xf32>, tensor<8x32xf16> -> tensor<3x8xf32>
+  %e = qc.gather_rows %t[%i] : tensor<8x32x!qc.block<q4_0>>, tensor<3xi32> -> tensor<3x32xf32>
+  %b = qc.storage %t : tensor<8x32x!qc.block<q4_0>> -> tensor<144xi8>
+  return %y, %e, %b : tensor<3x8xf32>, tensor<3x32xf32>, tensor<144xi8>
+}

@@ -198,7 +198,8 @@ LogicalResult MatmulOp::verify() {
   // matmul_c1
   if (weightType.getRank() != 2)
     return emitOpError() << "expects a 2-D weight (C1), got " << weightType;
-  if (failed(requireQuantized(*this, weightType, "the weight", "C1")))
+  if (!isa<FloatType>(weightType.getElementType()) &&
+      failed(requireQuantized(*this, weightType, "the weight", "C1")))
     return failure();
   int64_t n = weightType.getDimSize(0);
   int64_t k = weightType.getDimSize(1);
@@ -248,5 +249,63 @@ LogicalResult MatmulOp::verify() {
       return emitOpError() << "a per-axis weight must be quantized along "
                               "dimension 0 (N) (C6), got dimension "
                            << perAxis.getQuantizedDimension();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// GatherRowsOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult GatherRowsOp::verify() {
+  RankedTensorType tableType = getTable().getType();
+  // gather_rows_c1
+  if (tableType.getRank() != 2)
+    return emitOpError() << "expects a 2-D table (C1), got " << tableType;
+  if (!isa<FloatType>(tableType.getElementType()) &&
+      failed(requireQuantized(*this, tableType, "the table", "C1")))
+    return failure();
+  // gather_rows_c2
+  RankedTensorType indicesType = getIndices().getType();
+  if (indicesType.getRank() != 1)
+    return emitOpError() << "expects 1-D indices (C2), got " << indicesType;
+  // gather_rows_c3
+  RankedTensorType resultType = getType();
+  if (resultType.getRank() != 2 ||
+      failed(verifyCompatibleShape(
+          resultType.getShape(),
+          ArrayRef<int64_t>{indicesType.getDimSize(0),
+                            tableType.getDimSize(1)})))
+    return emitOpError() << "expects a result of shape "
+                         << indicesType.getDimSize(0) << "x"
+                         << tableType.getDimSize(1) << " (C3), got "
+                         << resultType;
+  // gather_rows_c4
+  return verifyQuantizedAgainst(*this, tableType, resultType.getElementType(),
+                                "C1", "C4");
+}
+
+//===----------------------------------------------------------------------===//
+// StorageOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult StorageOp::verify() {
+  auto inputType = cast<RankedTensorType>(getInput().getType());
+  // storage_c1
+  Type element = inputType.getElementType();
+  if (!element.isIntOrFloat() && !isQuantizedElementType(element))
+    return emitOpError() << "element type " << element
+                         << " has no storage layout (C1)";
+  FailureOr<int64_t> size = getStorageSize(inputType, [&] {
+    InFlightDiagnostic diag = emitOpError();
+    diag << "(C1) ";
+    return diag;
+  });
+  if (failed(size))
+    return failure();
+  // storage_c2
+  int64_t bytes = getType().getDimSize(0);
+  if (bytes != *size)
+    return emitOpError() << "result holds " << bytes << " bytes but "
+                         << inputType << " takes " << *size << " (C2)";
   return success();
 }

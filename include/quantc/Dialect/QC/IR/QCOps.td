@@ -178,16 +178,17 @@ def QC_RequantizeOp : QC_Op<"requantize", [Pure, SameOperandsAndResultShape]> {
 }
 
 def QC_MatmulOp : QC_Op<"matmul", [Pure]> {
-  let summary = "float activations times a quantized weight";
+  let summary = "float activations times a (quantized) weight";
   let description = [{
     `result[..., n] = sum_k input[..., k] * w[n, k]` where `w` is the
     dequantized `weight`. The weight is `N x K`, quantized along `K` (the
     layout of a GGUF tensor with `ne0 = K`), so each output feature reads one
     contiguous row of blocks. `input` may have any number of leading batch
-    dimensions.
+    dimensions. A weight kept in a float type (F32/F16/BF16 tensors of a GGUF
+    file) is multiplied as it is.
 
     Constraints:
-    - (C1) `weight` is a 2-D tensor with a quantized element type.
+    - (C1) `weight` is a 2-D tensor with a quantized or float element type.
     - (C2) `input` has rank >= 1 and its innermost dimension equals `K` when
       both are static.
     - (C3) `result` has the shape of `input` with the innermost dimension
@@ -204,11 +205,68 @@ def QC_MatmulOp : QC_Op<"matmul", [Pure]> {
     ```
   }];
   let arguments = (ins RankedTensorOf<[AnyFloat]>:$input,
-                       QC_QuantizedTensor:$weight);
+                       RankedTensorOf<[AnyType]>:$weight);
   let results = (outs RankedTensorOf<[AnyFloat]>:$result);
   let assemblyFormat = [{
     $input `,` $weight attr-dict `:` type($input) `,` type($weight) `->` type($result)
   }];
+  let hasVerifier = 1;
+}
+
+def QC_GatherRowsOp : QC_Op<"gather_rows", [Pure]> {
+  let summary = "dequantized rows of a (quantized) table";
+  let description = [{
+    `result[i, :] = dequantize(table[indices[i], :])`: the embedding lookup
+    of a language model (llama.cpp's `get_rows`), reading only the selected
+    rows of a table that stays quantized. An index outside `[0, rows)` is
+    clamped into it.
+
+    Constraints:
+    - (C1) `table` is a 2-D tensor with a quantized or float element type.
+    - (C2) `indices` is a 1-D tensor of integers.
+    - (C3) `result` is `size(indices) x K` with `K` the table's row length.
+    - (C4) `K` is a whole number of blocks of the table's type.
+
+    Example:
+
+    ```mlir
+    %e = qc.gather_rows %table[%ids] : tensor<32000x4096x!qc.block<q4_K>>,
+        tensor<8xi32> -> tensor<8x4096xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[AnyType]>:$table,
+                       RankedTensorOf<[AnySignlessInteger]>:$indices);
+  let results = (outs RankedTensorOf<[AnyFloat]>:$result);
+  let assemblyFormat = [{
+    $table `[` $indices `]` attr-dict `:` type($table) `,` type($indices) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def QC_StorageOp : QC_Op<"storage", [Pure]> {
+  let summary = "the packed bytes of a quantized tensor";
+  let description = [{
+    Views a tensor with a static shape as the bytes that store it: the
+    blocks of a qc type in llama.cpp's layout, or the elements of a plain
+    type. Bit-width lowering uses it to hand a weight to the kernels that
+    decode its blocks; the CPU backend resolves `qc.storage` of a
+    `qc.weight` to the global's bytes (embedded or mapped from the model
+    file).
+
+    Constraints:
+    - (C1) `input` has a static shape and a storage layout.
+    - (C2) `result` is a 1-D tensor of `i8` whose size is the storage size
+      of `input`.
+
+    Example:
+
+    ```mlir
+    %b = qc.storage %w : tensor<64x64x!qc.block<q4_0>> -> tensor<2304xi8>
+    ```
+  }];
+  let arguments = (ins AnyStaticShapeTensor:$input);
+  let results = (outs 1DTensorOf<[I8]>:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
 }
 
