@@ -147,4 +147,74 @@ def QCQuantizeWeightsPass : Pass<"qc-quantize-weights", "::mlir::ModuleOp"> {
   let dependentDialects = ["::quantc::qc::QCDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// Bit-width lowering
+//===----------------------------------------------------------------------===//
+
+def QCLowerBitwidthPass : Pass<"qc-lower-bitwidth", "::mlir::ModuleOp"> {
+  let summary = "Lower quantized matmuls and row gathers to packed-integer kernels";
+  let description = [{
+    Replaces every `qc.matmul` and `qc.gather_rows` by a call to a kernel
+    function built in MLIR for the chosen instruction set (see
+    `quantc/Conversion/QCToVector/Kernels.h`): the weight stays in its
+    packed storage (`qc.storage`, llama.cpp's block layout), activations are
+    quantized on the fly to 8-bit blocks of 32, and the kernel multiplies
+    bytes with the ISA's int8 dot product (`vpdpbusd` with AVX-512 VNNI or
+    AVX-VNNI, `pmaddubsw`/`pmaddwd` with AVX2, `sdot` with NEON), applying
+    the block scales in f32. Float weights (F32/F16/BF16 tensors) get an f32
+    FMA kernel. One kernel is emitted per weight type and reused by every
+    op of that type.
+
+    The kernels are declared here (private functions with a `qc.kernel`
+    descriptor) and their bodies built by `qc-build-kernels` after
+    bufferization. The call site works on buffers: the operands enter through
+    `bufferization.to_buffer` (read-only) and the result is a fresh
+    `memref.alloc` returned through `bufferization.to_tensor`, so one-shot
+    bufferization passes the tensors through without copies.
+
+    ```
+    $ quantc-opt --qc-lower-bitwidth=isa=avx512vnni model.mlir
+    ```
+
+    A weight type without a kernel (the i-quants, ternary and FP4 formats)
+    is an error at the op.
+  }];
+  let options = [
+    Option<"isa", "isa", "std::string", /*default=*/"\"generic\"",
+           "Instruction set of the kernels: generic, avx2, avxvnni, "
+           "avx512vnni, neon-dotprod">,
+  ];
+  let dependentDialects = [
+    "::quantc::qc::QCDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
+def QCBuildKernelsPass : Pass<"qc-build-kernels", "::mlir::ModuleOp"> {
+  let summary = "Build the bodies of the kernels qc-lower-bitwidth declared";
+  let description = [{
+    Fills every body-less `func.func` carrying a `qc.kernel` descriptor
+    with its kernel: scf loops (the outer ones `scf.parallel`), vector ops
+    and the instruction set's LLVM intrinsics, on memrefs, with scratch
+    buffers allocated and freed explicitly. It runs after bufferization and
+    buffer deallocation, which do not take LLVM intrinsics.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 #endif // QUANTC_TRANSFORMS_PASSES_TD

@@ -12,6 +12,7 @@
 #include "ModelABI.h"
 #include "ModelSignature.h"
 
+#include "quantc/Conversion/QCToVector/Kernels.h"
 #include "quantc/Target/CPU/CPUTarget.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -208,7 +209,9 @@ LogicalResult compileModuleForCPU(ModuleOp module,
   }
 
   PassManager pm(ctx, ModuleOp::getOperationName());
-  buildCPULoweringPipeline(pm, options.minParallelIterations);
+  buildCPULoweringPipeline(
+      pm, options.minParallelIterations,
+      stringifyKernelISA(selectKernelISA(spec->triple, spec->features)));
   if (failed(pm.run(module)))
     return emitError(loc) << "lowering the model for the CPU failed";
   if (kind == EmitKind::MLIR) {

@@ -10,6 +10,8 @@
 #include "quantc/Target/CPU/CPUTarget.h"
 #include "quantc/Target/CPU/Passes.h"
 
+#include "quantc/Transforms/Passes.h"
+
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
@@ -31,11 +33,23 @@ struct CPULoweringPipelineOptions
       *this, "min-parallel-iterations",
       llvm::cl::desc("Loops with fewer parallel iterations stay serial"),
       llvm::cl::init(64)};
+  Option<std::string> kernelISA{
+      *this, "kernel-isa",
+      llvm::cl::desc("Instruction set of the quantized kernels (generic, "
+                     "avx2, avxvnni, avx512vnni, neon-dotprod)"),
+      llvm::cl::init("generic")};
 };
 } // namespace
 
 void quantc::buildCPULoweringPipeline(OpPassManager &pm,
-                                      int64_t minParallelIterations) {
+                                      int64_t minParallelIterations,
+                                      StringRef kernelISA) {
+  // Quantized matmuls and row gathers become calls of kernels on the
+  // weights' packed bytes.
+  QCLowerBitwidthPassOptions lowerBitwidth;
+  lowerBitwidth.isa = kernelISA.str();
+  pm.addPass(createQCLowerBitwidthPass(lowerBitwidth));
+
   // The descriptor has been read; the tensors are about to become memrefs.
   pm.addNestedPass<func::FuncOp>(createQCCPUStripModelAttrsPass());
 
@@ -69,6 +83,7 @@ void quantc::buildCPULoweringPipeline(OpPassManager &pm,
   outParams.modifyPublicFunctions = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createQCBuildKernelsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createQCCPUExpandStridedCopiesPass());
   pm.addNestedPass<func::FuncOp>(createQCCPUInterchangeReductionsPass());
@@ -87,6 +102,7 @@ void quantc::buildCPULoweringPipeline(OpPassManager &pm,
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(arith::createArithExpandOpsPass());
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
@@ -105,6 +121,7 @@ void quantc::registerCPUPassesAndPipelines() {
       "Lower an imported model (linalg on tensors) to the LLVM dialect for "
       "the CPU backend, with parallel loops run through qc_rt_parallel_for",
       [](OpPassManager &pm, const CPULoweringPipelineOptions &options) {
-        buildCPULoweringPipeline(pm, options.minParallelIterations);
+        buildCPULoweringPipeline(pm, options.minParallelIterations,
+                                 options.kernelISA);
       });
 }

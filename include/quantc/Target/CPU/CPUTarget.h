@@ -76,8 +76,12 @@ struct CPUCompileOptions {
 
 /// Adds the pipeline that lowers an imported module to the LLVM dialect
 /// (see docs and `quantc-opt --qc-cpu-lower-to-llvm`).
+/// `kernelISA` names the instruction set of the quantized kernels
+/// (`qc-lower-bitwidth`'s isa option: generic, avx2, avxvnni, avx512vnni,
+/// neon-dotprod).
 void buildCPULoweringPipeline(mlir::OpPassManager &pm,
-                              int64_t minParallelIterations = 64);
+                              int64_t minParallelIterations = 64,
+                              llvm::StringRef kernelISA = "generic");
 
 /// Lowers `module` in place and writes `kind` to `outputPath` atomically.
 /// `module` must follow the importers' contract (one public func.func over

@@ -8,6 +8,7 @@
 #include "quantc/Dialect/QC/IR/QCOps.h"
 #include "quantc/Dialect/QC/IR/QCTypes.h"
 
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/BuiltinOps.h"
 
@@ -95,6 +96,16 @@ LogicalResult QCDialect::verifyOperationAttribute(Operation *op,
                                << "' entries must be [\"key\", value], got "
                                << pair;
     }
+    return success();
+  }
+  if (name == kKernelAttrName) {
+    auto desc = dyn_cast<DictionaryAttr>(attr.getValue());
+    if (!isa<FunctionOpInterface>(op) || !desc ||
+        !desc.getAs<StringAttr>("kind") ||
+        !desc.getAs<TypeAttr>("type") || !desc.getAs<StringAttr>("isa"))
+      return op->emitError()
+             << "'" << name
+             << "' must be a dictionary with kind, type and isa on a function";
     return success();
   }
   if (name == kGGUFUnpaddedAttrName) {

@@ -78,6 +78,10 @@ def QC_Dialect : Dialect {
     /// nothing and can be dropped.
     static constexpr ::llvm::StringLiteral kQuantErrorAttrName =
         "qc.quant_error";
+    /// On a `func.func`: a kernel that `qc-lower-bitwidth` declared and
+    /// `qc-build-kernels` builds: `{kind = "matmul" | "gather_rows", type =
+    /// <weight element type>, isa = "<instruction set>"[, index_type]}`.
+    static constexpr ::llvm::StringLiteral kKernelAttrName = "qc.kernel";
 
   private:
     void registerTypes();

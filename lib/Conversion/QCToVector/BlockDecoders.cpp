@@ -1,0 +1,499 @@
+//===- BlockDecoders.cpp - Decoding llama.cpp blocks in registers ---------===//
+//
+// Part of quantc.
+//
+// The layouts are ggml's (ggml-common.h); each decoder's comment gives the
+// block's fields and how its groups of 32 map to them, as in ggml's
+// reference dequantize_row_* functions.
+//
+//===----------------------------------------------------------------------===//
+
+#include "BlockDecoders.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace quantc;
+using namespace quantc::detail;
+
+//===----------------------------------------------------------------------===//
+// Emit
+//===----------------------------------------------------------------------===//
+
+Value Emit::index(ImplicitLocOpBuilder &b, int64_t v) {
+  return arith::ConstantIndexOp::create(b, v);
+}
+
+Value Emit::i32(ImplicitLocOpBuilder &b, int64_t v) {
+  return arith::ConstantIntOp::create(b, b.getI32Type(), v);
+}
+
+Value Emit::f32(ImplicitLocOpBuilder &b, double v) {
+  return arith::ConstantFloatOp::create(b, b.getF32Type(), APFloat(float(v)));
+}
+
+Value Emit::splat(ImplicitLocOpBuilder &b, Type element, int64_t n,
+                  int64_t value) {
+  auto type = VectorType::get({n}, element);
+  return arith::ConstantOp::create(
+      b, type,
+      DenseElementsAttr::get(type, b.getIntegerAttr(element, value)));
+}
+
+Value Emit::splatF(ImplicitLocOpBuilder &b, int64_t n, double value) {
+  auto type = VectorType::get({n}, b.getF32Type());
+  return arith::ConstantOp::create(
+      b, type, DenseElementsAttr::get(type, b.getF32FloatAttr(value)));
+}
+
+Value Emit::add(ImplicitLocOpBuilder &b, Value base, int64_t offset) {
+  if (offset == 0)
+    return base;
+  return arith::AddIOp::create(b, base, index(b, offset));
+}
+
+Value Emit::bytes(ImplicitLocOpBuilder &b, Value w, Value at, int64_t n) {
+  return vector::LoadOp::create(b, VectorType::get({n}, b.getI8Type()), w,
+                                ValueRange{at});
+}
+
+Value Emit::byte(ImplicitLocOpBuilder &b, Value w, Value at) {
+  Value v = memref::LoadOp::create(b, w, ValueRange{at});
+  return arith::ExtUIOp::create(b, b.getI32Type(), v);
+}
+
+Value Emit::half(ImplicitLocOpBuilder &b, Value w, Value at) {
+  Value two = bytes(b, w, at, 2);
+  Value h = vector::BitCastOp::create(
+      b, VectorType::get({1}, b.getF16Type()), two);
+  Value e = vector::ExtractOp::create(b, h, ArrayRef<int64_t>{0});
+  return arith::ExtFOp::create(b, b.getF32Type(), e);
+}
+
+Value Emit::concat(ImplicitLocOpBuilder &b, Value lo, Value hi) {
+  int64_t n = cast<VectorType>(lo.getType()).getNumElements();
+  SmallVector<int64_t> mask;
+  for (int64_t i = 0; i < 2 * n; ++i)
+    mask.push_back(i);
+  return vector::ShuffleOp::create(b, lo, hi, mask);
+}
+
+Value Emit::sum4(ImplicitLocOpBuilder &b, Value v) {
+  auto pairs = [&](Value x) {
+    int64_t n = cast<VectorType>(x.getType()).getNumElements();
+    SmallVector<int64_t> even, odd;
+    for (int64_t i = 0; i < n; i += 2) {
+      even.push_back(i);
+      odd.push_back(i + 1);
+    }
+    Value e = vector::ShuffleOp::create(b, x, x, even);
+    Value o = vector::ShuffleOp::create(b, x, x, odd);
+    return arith::AddIOp::create(b, e, o).getResult();
+  };
+  return pairs(pairs(v));
+}
+
+//===----------------------------------------------------------------------===//
+// Helpers for the decoders
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+Type i8v(ImplicitLocOpBuilder &b, int64_t n) {
+  return VectorType::get({n}, b.getI8Type());
+}
+
+/// v & mask for a vector<n x i8>.
+Value andMask(ImplicitLocOpBuilder &b, Value v, int64_t mask) {
+  int64_t n = cast<VectorType>(v.getType()).getNumElements();
+  return arith::AndIOp::create(b, v, Emit::splat(b, b.getI8Type(), n, mask));
+}
+
+/// v >> s (logical) for a vector<n x i8>.
+Value shr(ImplicitLocOpBuilder &b, Value v, int64_t s) {
+  if (s == 0)
+    return v;
+  int64_t n = cast<VectorType>(v.getType()).getNumElements();
+  return arith::ShRUIOp::create(b, v, Emit::splat(b, b.getI8Type(), n, s));
+}
+
+Value shl(ImplicitLocOpBuilder &b, Value v, int64_t s) {
+  if (s == 0)
+    return v;
+  int64_t n = cast<VectorType>(v.getType()).getNumElements();
+  return arith::ShLIOp::create(b, v, Emit::splat(b, b.getI8Type(), n, s));
+}
+
+Value scalarAnd(ImplicitLocOpBuilder &b, Value v, int64_t m) {
+  return arith::AndIOp::create(b, v, Emit::i32(b, m));
+}
+Value scalarShr(ImplicitLocOpBuilder &b, Value v, int64_t s) {
+  if (s == 0)
+    return v;
+  return arith::ShRUIOp::create(b, v, Emit::i32(b, s));
+}
+Value scalarShl(ImplicitLocOpBuilder &b, Value v, int64_t s) {
+  if (s == 0)
+    return v;
+  return arith::ShLIOp::create(b, v, Emit::i32(b, s));
+}
+Value scalarOr(ImplicitLocOpBuilder &b, Value x, Value y) {
+  return arith::OrIOp::create(b, x, y);
+}
+Value toF32(ImplicitLocOpBuilder &b, Value i) {
+  return arith::SIToFPOp::create(b, b.getF32Type(), i);
+}
+Value mulF(ImplicitLocOpBuilder &b, Value x, Value y) {
+  return arith::MulFOp::create(b, x, y);
+}
+Value negF(ImplicitLocOpBuilder &b, Value x) {
+  return arith::NegFOp::create(b, x);
+}
+
+/// 32 bytes whose lane j is bit j of the little-endian 32-bit word at byte
+/// `at` of `w`, as 0 or `value`.
+Value spreadBits(ImplicitLocOpBuilder &b, Value w, Value at, int64_t value) {
+  Value four = Emit::bytes(b, w, at, 4);
+  SmallVector<int64_t> mask;
+  for (int64_t j = 0; j < 32; ++j)
+    mask.push_back(j / 8);
+  Value spread = vector::ShuffleOp::create(b, four, four, mask);
+  SmallVector<Attribute> bits;
+  for (int64_t j = 0; j < 32; ++j)
+    bits.push_back(b.getI8IntegerAttr(static_cast<int8_t>(1u << (j % 8))));
+  auto type = cast<VectorType>(i8v(b, 32));
+  Value bitMask =
+      arith::ConstantOp::create(b, type, DenseElementsAttr::get(type, bits));
+  Value set = arith::AndIOp::create(b, spread, bitMask);
+  Value zero = Emit::splat(b, b.getI8Type(), 32, 0);
+  Value isSet = arith::CmpIOp::create(b, arith::CmpIPredicate::ne, set, zero);
+  return arith::SelectOp::create(b, isSet,
+                                 Emit::splat(b, b.getI8Type(), 32, value),
+                                 zero);
+}
+
+/// Low nibbles then high nibbles of 16 bytes: 32 values in [0, 16).
+Value nibbles32(ImplicitLocOpBuilder &b, Value w, Value at) {
+  Value v = Emit::bytes(b, w, at, 16);
+  return Emit::concat(b, andMask(b, v, 15), shr(b, v, 4));
+}
+
+//===----------------------------------------------------------------------===//
+// 32-weight formats
+//===----------------------------------------------------------------------===//
+
+/// q4_0 (18 bytes): f16 d; 16 bytes, element j in the low nibble of byte j
+/// and element j + 16 in its high nibble. w = d * (q - 8).
+class Q4_0 : public BlockDecoder {
+public:
+  Q4_0() { bytes = 18, qOffset = 8; }
+  void prepare(ImplicitLocOpBuilder &b, Value w, Value base) override {
+    this->w = w, this->base = base, d = Emit::half(b, w, base);
+  }
+  DecodedGroup group(ImplicitLocOpBuilder &b, int64_t) override {
+    DecodedGroup g;
+    g.q = nibbles32(b, w, Emit::add(b, base, 2));
+    g.scale = d;
+    return g;
+  }
+
+private:
+  Value w, base, d;
+};
+
+/// q4_1 (20 bytes): f16 d, f16 m; nibbles as q4_0. w = d * q + m.
+class Q4_1 : public BlockDecoder {
+public:
+  Q4_1() { bytes = 20, mins = true; }
+  void prepare(ImplicitLocOpBuilder &b, Value w, Value base) override {
+    this->w = w, this->base = base;
+    d = Emit::half(b, w, base);
+    m = Emit::half(b, w, Emit::add(b, base, 2));
+  }
+  DecodedGroup group(ImplicitLocOpBuilder &b, int64_t) override {
+    DecodedGroup g;
+    g.q = nibbles32(b, w, Emit::add(b, base, 4));
+    g.scale = d;
+    g.min = m;
+    return g;
+  }
+
+private:
+  Value w, base, d, m;
+};
+
+/// q5_0 (22 bytes): f16 d; u32 qh (bit j = fifth bit of element j); nibbles
+/// as q4_0. w = d * (q - 16).
+class Q5_0 : public BlockDecoder {
+public:
+  Q5_0() { bytes = 22, qOffset = 16; }
+  void prepare(ImplicitLocOpBuilder &b, Value w, Value base) override {
+    this->w = w, this->base = base, d = Emit::half(b, w, base);
+  }
+  DecodedGroup group(ImplicitLocOpBuilder &b, int64_t) override {
+    DecodedGroup g;
+    Value lo = nibbles32(b, w, Emit::add(b, base, 6));
+    g.q = arith::OrIOp::create(b, lo,
+                               spreadBits(b, w, Emit::add(b, base, 2), 16));
+    g.scale = d;
+    return g;
+  }
+
+private:
+  Value w, base, d;
+};
+
+/// q5_1 (24 bytes): f16 d, f16 m, u32 qh, nibbles. w = d * q + m.
+class Q5_1 : public BlockDecoder {
+public:
+  Q5_1() { bytes = 24, mins = true; }
+  void prepare(ImplicitLocOpBuilder &b, Value w, Value base) override {
+    this->w = w, this->base = base;
+    d = Emit::half(b, w, base);
+    m = Emit::half(b, w, Emit::add(b, base, 2));
+  }
+  DecodedGroup group(ImplicitLocOpBuilder &b, int64_t) override {
+    DecodedGroup g;
+    Value lo = nibbles32(b, w, Emit::add(b, base, 8));
+    g.q = arith::OrIOp::create(b, lo,
+                               spreadBits(b, w, Emit::add(b, base, 4), 16));
+    g.scale = d;
+    g.min = m;
+    return g;
+  }
+
+private:
+  Value w, base, d, m;
+};
+
+/// q8_0 (34 bytes): f16 d; 32 signed bytes. w = d * q. For vpdpbusd, whose
+/// first operand is unsigned, the bytes are flipped to q + 128 and 128 is
+/// the offset; other ISAs multiply signed bytes.
+class Q8_0 : public BlockDecoder {
+public:
+  explicit Q8_0(bool unsignedDot) : unsignedDot(unsignedDot) {
+    bytes = 34, qOffset = unsignedDot ? 128 : 0;
+  }
+  void prepare(ImplicitLocOpBuilder &b, Value w, Value base) override {
+    this->w = w, this->base = base, d = Emit::half(b, w, base);
+  }
+  DecodedGroup group(ImplicitLocOpBuilder &b, int64_t) override {
+    DecodedGroup g;
+    g.q = Emit::bytes(b, w, Emit::add(b, base, 2), 32);
+    if (unsignedDot)
+      g.q = arith::XOrIOp::create(b, g.q,
+                                  Emit::splat(b, b.getI8Type(), 32, -128));
+    else
+      g.isSigned = true;
+    g.scale = d;
+    return g;
+  }
+
+private:
+  bool unsignedDot;
+  Value w, base, d;
+};
+
+//===----------------------------------------------------------------------===//
+// K-quants (256 weights, 8 groups)
+//===----------------------------------------------------------------------===//
+
+/// q2_K (84 bytes): scales[16] (low nibble scale, high nibble min of each
+/// 16 weights), qs[64], f16 d, f16 dmin. Group g (half h = g / 4, shift
+/// 2 * (g % 4)) is (qs[32h .. 32h + 32] >> shift) & 3, halves scaled by
+/// scales[2g], scales[2g + 1]: w = d * sc * q - dmin * m.
+class Q2_K : public BlockDecoder {
+public:
+  Q2_K() { groups = 8, bytes = 84, mins = true; }
+  void prepare(ImplicitLocOpBuilder &b, Value w, Value base) override {
+    this->w = w, this->base = base;
+    d = Emit::half(b, w, Emit::add(b, base, 80));
+    dmin = Emit::half(b, w, Emit::add(b, base, 82));
+  }
+  DecodedGroup group(ImplicitLocOpBuilder &b, int64_t g) override {
+    DecodedGroup out;
+    int64_t h = g / 4, shift = 2 * (g % 4);
+    Value q = Emit::bytes(b, w, Emit::add(b, base, 16 + 32 * h), 32);
+    out.q = andMask(b, shr(b, q, shift), 3);
+    for (int64_t s = 0; s < 2; ++s) {
+      Value sc = Emit::byte(b, w, Emit::add(b, base, 2 * g + s));
+      out.scaleHalf[s] = mulF(b, d, toF32(b, scalarAnd(b, sc, 15)));
+      out.minHalf[s] = negF(b, mulF(b, dmin, toF32(b, scalarShr(b, sc, 4))));
+    }
+    return out;
+  }
+
+private:
+  Value w, base, d, dmin;
+};
+
+/// q3_K (110 bytes): hmask[32], qs[64], scales[12] (16 six-bit scales, minus
+/// 32), f16 d. Group g (h = g / 4, j = g % 4): the low two bits are
+/// (qs[32h ..] >> 2j) & 3 and the third bit is bit 4h + j of hmask[0 .. 32];
+/// w = d * (sc - 32) * (q - 4).
+class Q3_K : public BlockDecoder {
+public:
+  Q3_K() { groups = 8, bytes = 110, qOffset = 4; }
+  void prepare(ImplicitLocOpBuilder &b, Value w, Value base) override {
+    this->w = w, this->base = base;
+    d = Emit::half(b, w, Emit::add(b, base, 108));
+  }
+  DecodedGroup group(ImplicitLocOpBuilder &b, int64_t g) override {
+    DecodedGroup out;
+    int64_t h = g / 4, j = g % 4;
+    Value low = Emit::bytes(b, w, Emit::add(b, base, 32 + 32 * h), 32);
+    low = andMask(b, shr(b, low, 2 * j), 3);
+    Value hm = Emit::bytes(b, w, base, 32);
+    Value high = shl(b, andMask(b, shr(b, hm, 4 * h + j), 1), 2);
+    out.q = arith::OrIOp::create(b, low, high);
+    for (int64_t s = 0; s < 2; ++s) {
+      int64_t i = 2 * g + s;
+      Value lo4 = i < 8 ? scalarAnd(b, Emit::byte(b, w, Emit::add(b, base, 96 + i)), 15)
+                        : scalarShr(b, Emit::byte(b, w, Emit::add(b, base, 96 + i - 8)), 4);
+      Value hi2 = scalarAnd(
+          b,
+          scalarShr(b, Emit::byte(b, w, Emit::add(b, base, 96 + 8 + i % 4)),
+                    2 * (i / 4)),
+          3);
+      Value sc = scalarOr(b, lo4, scalarShl(b, hi2, 4));
+      sc = arith::SubIOp::create(b, sc, Emit::i32(b, 32));
+      out.scaleHalf[s] = mulF(b, d, toF32(b, sc));
+    }
+    return out;
+  }
+
+private:
+  Value w, base, d;
+};
+
+/// The six-bit scale and min of sub-block j of q4_K/q5_K's scales[12]
+/// (ggml's get_scale_min_k4).
+std::pair<Value, Value> scaleMinK4(ImplicitLocOpBuilder &b, Value w,
+                                   Value scales, int64_t j) {
+  auto at = [&](int64_t i) { return Emit::byte(b, w, Emit::add(b, scales, i)); };
+  if (j < 4)
+    return {scalarAnd(b, at(j), 63), scalarAnd(b, at(j + 4), 63)};
+  Value sc = scalarOr(b, scalarAnd(b, at(j + 4), 15),
+                      scalarShl(b, scalarShr(b, at(j - 4), 6), 4));
+  Value m = scalarOr(b, scalarShr(b, at(j + 4), 4),
+                     scalarShl(b, scalarShr(b, at(j), 6), 4));
+  return {sc, m};
+}
+
+/// q4_K (144 bytes): f16 d, f16 dmin, scales[12], qs[128]. Group g: the low
+/// (g even) or high (g odd) nibbles of qs[32 (g / 2) ..]; w = d * sc * q -
+/// dmin * m with (sc, m) of sub-block g.
+class Q4_K : public BlockDecoder {
+public:
+  Q4_K() { groups = 8, bytes = 144, mins = true; }
+  void prepare(ImplicitLocOpBuilder &b, Value w, Value base) override {
+    this->w = w, this->base = base;
+    d = Emit::half(b, w, base);
+    dmin = Emit::half(b, w, Emit::add(b, base, 2));
+  }
+  DecodedGroup group(ImplicitLocOpBuilder &b, int64_t g) override {
+    DecodedGroup out;
+    Value q = Emit::bytes(b, w, Emit::add(b, base, 16 + 32 * (g / 2)), 32);
+    out.q = g % 2 ? shr(b, q, 4) : andMask(b, q, 15);
+    auto [sc, m] = scaleMinK4(b, w, Emit::add(b, base, 4), g);
+    out.scale = mulF(b, d, toF32(b, sc));
+    out.min = negF(b, mulF(b, dmin, toF32(b, m)));
+    return out;
+  }
+
+private:
+  Value w, base, d, dmin;
+};
+
+/// q5_K (176 bytes): f16 d, f16 dmin, scales[12], qh[32], qs[128]. As q4_K,
+/// plus the fifth bit of group g in bit g of qh[0 .. 32].
+class Q5_K : public BlockDecoder {
+public:
+  Q5_K() { groups = 8, bytes = 176, mins = true; }
+  void prepare(ImplicitLocOpBuilder &b, Value w, Value base) override {
+    this->w = w, this->base = base;
+    d = Emit::half(b, w, base);
+    dmin = Emit::half(b, w, Emit::add(b, base, 2));
+  }
+  DecodedGroup group(ImplicitLocOpBuilder &b, int64_t g) override {
+    DecodedGroup out;
+    Value q = Emit::bytes(b, w, Emit::add(b, base, 48 + 32 * (g / 2)), 32);
+    q = g % 2 ? shr(b, q, 4) : andMask(b, q, 15);
+    Value qh = Emit::bytes(b, w, Emit::add(b, base, 16), 32);
+    out.q = arith::OrIOp::create(b, q, shl(b, andMask(b, shr(b, qh, g), 1), 4));
+    auto [sc, m] = scaleMinK4(b, w, Emit::add(b, base, 4), g);
+    out.scale = mulF(b, d, toF32(b, sc));
+    out.min = negF(b, mulF(b, dmin, toF32(b, m)));
+    return out;
+  }
+
+private:
+  Value w, base, d, dmin;
+};
+
+/// q6_K (210 bytes): ql[128], qh[64], int8 scales[16], f16 d. Group g
+/// (h = g / 4, t = g % 4): low four bits from the low (t < 2) or high
+/// nibbles of ql[64h + 32 (t % 2) ..], high two bits (qh[32h ..] >> 2t) & 3;
+/// halves scaled by scales[8h + 2t], scales[8h + 2t + 1]; w = d * sc *
+/// (q - 32).
+class Q6_K : public BlockDecoder {
+public:
+  Q6_K() { groups = 8, bytes = 210, qOffset = 32; }
+  void prepare(ImplicitLocOpBuilder &b, Value w, Value base) override {
+    this->w = w, this->base = base;
+    d = Emit::half(b, w, Emit::add(b, base, 208));
+  }
+  DecodedGroup group(ImplicitLocOpBuilder &b, int64_t g) override {
+    DecodedGroup out;
+    int64_t h = g / 4, t = g % 4;
+    Value ql = Emit::bytes(b, w, Emit::add(b, base, 64 * h + 32 * (t % 2)), 32);
+    ql = t < 2 ? andMask(b, ql, 15) : shr(b, ql, 4);
+    Value qh = Emit::bytes(b, w, Emit::add(b, base, 128 + 32 * h), 32);
+    qh = shl(b, andMask(b, shr(b, qh, 2 * t), 3), 4);
+    out.q = arith::OrIOp::create(b, ql, qh);
+    for (int64_t s = 0; s < 2; ++s) {
+      Value raw = memref::LoadOp::create(
+          b, w, ValueRange{Emit::add(b, base, 192 + 8 * h + 2 * t + s)});
+      Value sc = arith::ExtSIOp::create(b, b.getI32Type(), raw);
+      out.scaleHalf[s] = mulF(b, d, toF32(b, sc));
+    }
+    return out;
+  }
+
+private:
+  Value w, base, d;
+};
+
+} // namespace
+
+std::unique_ptr<BlockDecoder> BlockDecoder::create(qc::BlockFormat format,
+                                                   KernelISA isa) {
+  using qc::BlockFormat;
+  switch (format) {
+  case BlockFormat::q4_0:
+    return std::make_unique<Q4_0>();
+  case BlockFormat::q4_1:
+    return std::make_unique<Q4_1>();
+  case BlockFormat::q5_0:
+    return std::make_unique<Q5_0>();
+  case BlockFormat::q5_1:
+    return std::make_unique<Q5_1>();
+  case BlockFormat::q8_0:
+    return std::make_unique<Q8_0>(isa == KernelISA::AVX512VNNI ||
+                                  isa == KernelISA::AVXVNNI);
+  case BlockFormat::q2_K:
+    return std::make_unique<Q2_K>();
+  case BlockFormat::q3_K:
+    return std::make_unique<Q3_K>();
+  case BlockFormat::q4_K:
+    return std::make_unique<Q4_K>();
+  case BlockFormat::q5_K:
+    return std::make_unique<Q5_K>();
+  case BlockFormat::q6_K:
+    return std::make_unique<Q6_K>();
+  default:
+    return nullptr;
+  }
+}

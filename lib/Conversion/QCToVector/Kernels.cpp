@@ -1,0 +1,753 @@
+//===- Kernels.cpp - Quantized CPU kernels built in MLIR ------------------===//
+//
+// Part of quantc.
+//
+// See Kernels.h for the functions and their contracts. The matmul kernel:
+//
+//   1. quantizes each activation row to blocks of 32 int8 values with an
+//      f32 scale (round to nearest even; what ggml does for Q8 activations),
+//      and keeps per block: -offset * (sums of 4 consecutive values), the
+//      starting value of the int32 dot product so that unsigned weight codes
+//      need no correction, and scale * sum for each half (for formats with
+//      mins);
+//   2. splits [column blocks of 64 activations] x [tiles of R weight rows]
+//      across the runtime's threads; each tile walks the K blocks once,
+//      decoding each weight group of 32 into a vector<32xi8> and multiplying
+//      it with C activation columns: an int8 dot product into 8 int32 lanes
+//      (4 products each), converted to f32 and scaled by weight scale x
+//      activation scale into 8 f32 accumulators per (row, column);
+//   3. reduces the accumulators (and the scalar min terms) into y.
+//
+//===----------------------------------------------------------------------===//
+
+#include "quantc/Conversion/QCToVector/Kernels.h"
+
+#include "BlockDecoders.h"
+#include "quantc/Dialect/QC/IR/QCDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+using namespace quantc;
+using namespace quantc::detail;
+
+StringRef quantc::stringifyKernelISA(KernelISA isa) {
+  switch (isa) {
+  case KernelISA::Generic:
+    return "generic";
+  case KernelISA::AVX2:
+    return "avx2";
+  case KernelISA::AVXVNNI:
+    return "avxvnni";
+  case KernelISA::AVX512VNNI:
+    return "avx512vnni";
+  case KernelISA::NEONDot:
+    return "neon-dotprod";
+  }
+  return "generic";
+}
+
+std::optional<KernelISA> quantc::symbolizeKernelISA(StringRef name) {
+  return llvm::StringSwitch<std::optional<KernelISA>>(name)
+      .Case("generic", KernelISA::Generic)
+      .Case("avx2", KernelISA::AVX2)
+      .Case("avxvnni", KernelISA::AVXVNNI)
+      .Case("avx512vnni", KernelISA::AVX512VNNI)
+      .Case("neon-dotprod", KernelISA::NEONDot)
+      .Default(std::nullopt);
+}
+
+KernelISA quantc::selectKernelISA(StringRef triple, StringRef features) {
+  auto has = [&](StringRef f) {
+    SmallVector<StringRef> parts;
+    features.split(parts, ',');
+    return llvm::is_contained(parts, ("+" + f).str());
+  };
+  if (triple.starts_with("x86_64")) {
+    if (has("avx512vnni") && has("avx512vl") && has("avx512bw"))
+      return KernelISA::AVX512VNNI;
+    if (has("avxvnni") && has("avx2") && has("fma") && has("f16c"))
+      return KernelISA::AVXVNNI;
+    if (has("avx2") && has("fma") && has("f16c"))
+      return KernelISA::AVX2;
+    return KernelISA::Generic;
+  }
+  if (triple.starts_with("aarch64") || triple.starts_with("arm64"))
+    return has("dotprod") ? KernelISA::NEONDot : KernelISA::Generic;
+  return KernelISA::Generic;
+}
+
+namespace {
+
+constexpr int64_t kColumnBlock = 64;
+
+std::optional<qc::BlockFormat> blockFormatOf(Type type) {
+  if (auto block = dyn_cast<qc::BlockType>(type))
+    if (BlockDecoder::create(block.getFormat(), KernelISA::Generic))
+      return block.getFormat();
+  return std::nullopt;
+}
+
+bool isFloatWeight(Type type) {
+  return type.isF32() || type.isF16() || type.isBF16();
+}
+
+std::string typeName(Type type) {
+  if (auto block = dyn_cast<qc::BlockType>(type))
+    return qc::stringifyBlockFormat(block.getFormat()).str();
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  type.print(os);
+  return s;
+}
+
+/// Emission of one kernel function.
+class KernelEmitter {
+public:
+  KernelEmitter(ImplicitLocOpBuilder &b, KernelISA isa) : b(b), isa(isa) {}
+
+  /// Tile shape per ISA: R weight rows x C activation columns.
+  std::pair<int64_t, int64_t> tileShape() const {
+    switch (isa) {
+    case KernelISA::AVX512VNNI:
+    case KernelISA::NEONDot:
+      return {4, 4};
+    case KernelISA::AVX2:
+    case KernelISA::AVXVNNI:
+      return {4, 2};
+    case KernelISA::Generic:
+      return {2, 2};
+    }
+    return {2, 2};
+  }
+
+  Value cIdx(int64_t v) { return Emit::index(b, v); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, x, y); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, x, y); }
+  Value addI(Value x, int64_t y) { return Emit::add(b, x, y); }
+  Value mulI(Value x, int64_t y) { return y == 1 ? x : mul(x, cIdx(y)); }
+
+  /// acc + sum4(q * a) as vector<8xi32>; q unsigned (or signed when
+  /// `qSigned`) bytes, a signed bytes.
+  Value dot4(Value acc, Value q, Value a, bool qSigned) {
+    MLIRContext *ctx = b.getContext();
+    auto v8i32 = VectorType::get({8}, b.getI32Type());
+    auto v32i8 = VectorType::get({32}, b.getI8Type());
+    auto v16i16 = VectorType::get({16}, b.getI16Type());
+    auto intrinsic = [&](StringRef name, Type result, ValueRange args) {
+      return LLVM::CallIntrinsicOp::create(b, result, StringAttr::get(ctx, name),
+                                           args)
+          .getResult(0);
+    };
+    auto maddubs = [&](Value u, Value s) {
+      Value pairs = intrinsic("llvm.x86.avx2.pmadd.ub.sw", v16i16, {u, s});
+      Value ones = Emit::splat(b, b.getI16Type(), 16, 1);
+      Value quads = intrinsic("llvm.x86.avx2.pmadd.wd", v8i32, {pairs, ones});
+      return arith::AddIOp::create(b, acc, quads).getResult();
+    };
+    switch (isa) {
+    case KernelISA::AVX512VNNI:
+    case KernelISA::AVXVNNI:
+      if (!qSigned) {
+        // LLVM 22 takes the byte operands as <32 x i8>; the same intrinsic
+        // selects the VEX (AVX-VNNI) or EVEX (AVX512-VNNI + VL) encoding.
+        return intrinsic("llvm.x86.avx512.vpdpbusd.256", v8i32, {acc, q, a});
+      }
+      [[fallthrough]];
+    case KernelISA::AVX2:
+      if (qSigned) {
+        // |q| * (a with q's sign): pmaddubsw takes its first operand
+        // unsigned.
+        Value absQ = math::AbsIOp::create(b, q);
+        Value signedA = intrinsic("llvm.x86.avx2.psign.b", v32i8, {a, q});
+        return maddubs(absQ, signedA);
+      }
+      return maddubs(q, a);
+    case KernelISA::NEONDot: {
+      auto v16i8 = VectorType::get({16}, b.getI8Type());
+      auto v4i32 = VectorType::get({4}, b.getI32Type());
+      SmallVector<Value> halves;
+      for (int64_t h = 0; h < 2; ++h) {
+        auto slice = [&](Value v, int64_t n, int64_t at) {
+          return vector::ExtractStridedSliceOp::create(
+                     b, v, ArrayRef<int64_t>{at}, ArrayRef<int64_t>{n},
+                     ArrayRef<int64_t>{1})
+              .getResult();
+        };
+        Value accH = slice(acc, 4, 4 * h);
+        halves.push_back(intrinsic("llvm.aarch64.neon.sdot.v4i32.v16i8", v4i32,
+                                   {accH, slice(q, 16, 16 * h),
+                                    slice(a, 16, 16 * h)}));
+        (void)v16i8;
+      }
+      return Emit::concat(b, halves[0], halves[1]);
+    }
+    case KernelISA::Generic: {
+      auto v32i32 = VectorType::get({32}, b.getI32Type());
+      Value qw = qSigned ? arith::ExtSIOp::create(b, v32i32, q).getResult()
+                         : arith::ExtUIOp::create(b, v32i32, q).getResult();
+      Value aw = arith::ExtSIOp::create(b, v32i32, a);
+      return arith::AddIOp::create(b, acc,
+                                   Emit::sum4(b, arith::MulIOp::create(b, qw, aw)));
+    }
+    }
+    llvm_unreachable("unknown ISA");
+  }
+
+  /// Broadcast of `s` to vector<8xf32>.
+  Value bcast8(Value s) {
+    return vector::BroadcastOp::create(
+        b, VectorType::get({8}, b.getF32Type()), s);
+  }
+
+  /// Per-lane scale of the int32 dot-product lanes: lanes 0-3 hold the first
+  /// half of the group, 4-7 the second.
+  Value laneScale(const DecodedGroup &g, Value da) {
+    if (g.scale)
+      return bcast8(arith::MulFOp::create(b, g.scale, da));
+    Value s0 = bcast8(arith::MulFOp::create(b, g.scaleHalf[0], da));
+    Value s1 = bcast8(arith::MulFOp::create(b, g.scaleHalf[1], da));
+    return vector::ShuffleOp::create(
+        b, s0, s1, ArrayRef<int64_t>{0, 1, 2, 3, 8, 9, 10, 11});
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Block-quantized matmul
+  //===--------------------------------------------------------------------===//
+
+  void emitQuantizedMatmul(func::FuncOp func, qc::BlockFormat format) {
+    Block *entry = func.addEntryBlock();
+    b.setInsertionPointToStart(entry);
+    Value x = entry->getArgument(0), w = entry->getArgument(1),
+          y = entry->getArgument(2);
+    std::unique_ptr<BlockDecoder> proto = BlockDecoder::create(format, isa);
+    const int64_t wpb = proto->weightsPerBlock(), bpb = proto->bytesPerBlock(),
+                  groups = proto->groupsPerBlock(), off = proto->offset();
+    const bool mins = proto->hasMins();
+
+    Value M = memref::DimOp::create(b, x, 0);
+    Value K = memref::DimOp::create(b, x, 1);
+    Value N = memref::DimOp::create(b, y, 1);
+    Value G = arith::DivUIOp::create(b, K, cIdx(32));
+    Value nb = arith::DivUIOp::create(b, K, cIdx(wpb));
+    Value rowBytes = mulI(nb, bpb);
+    Value MG = mul(M, G);
+
+    auto alloc = [&](Type element, Value n) {
+      return memref::AllocOp::create(
+          b, MemRefType::get({ShapedType::kDynamic}, element), ValueRange{n},
+          b.getI64IntegerAttr(64));
+    };
+    Value aq = alloc(b.getI8Type(), mul(M, K));
+    Value ad = alloc(b.getF32Type(), MG);
+    Value anc = off ? alloc(b.getI32Type(), mulI(MG, 8)).getResult() : Value();
+    Value as = mins ? alloc(b.getF32Type(), mulI(MG, 2)).getResult() : Value();
+
+    // 1. Activations to int8 blocks.
+    scf::ParallelOp::create(
+        b, ValueRange{cIdx(0)}, ValueRange{M}, ValueRange{cIdx(1)},
+        [&](OpBuilder &nested, Location loc, ValueRange ivs) {
+          ImplicitLocOpBuilder ib(loc, nested);
+          KernelEmitter inner(ib, isa);
+          inner.emitQuantizeRow(x, ivs[0], K, G, aq, ad, anc, as, off);
+        });
+
+    // 2. Tiles across threads.
+    auto [R, C] = tileShape();
+    emitTiles(M, N, R, C, [&](ImplicitLocOpBuilder &ib, int64_t r, int64_t c,
+                              Value n0, Value m0) {
+      KernelEmitter inner(ib, isa);
+      inner.emitQuantizedTile(format, r, c, n0, m0, w, y, K, G, nb, rowBytes,
+                              aq, ad, anc, as, wpb, bpb, groups, off, mins);
+    });
+    for (Value scratch : {aq, ad, anc, as})
+      if (scratch)
+        memref::DeallocOp::create(b, scratch);
+    func::ReturnOp::create(b);
+  }
+
+  void emitQuantizeRow(Value x, Value m, Value K, Value G, Value aq, Value ad,
+                       Value anc, Value as, int64_t off) {
+    auto f32 = b.getF32Type();
+    auto v32f32 = VectorType::get({32}, f32);
+    auto v32i32 = VectorType::get({32}, b.getI32Type());
+    auto v32i8 = VectorType::get({32}, b.getI8Type());
+    scf::ForOp::create(
+        b, cIdx(0), G, cIdx(1), ValueRange{},
+        [&](OpBuilder &nested, Location loc, Value gi, ValueRange) {
+          ImplicitLocOpBuilder ib(loc, nested);
+          KernelEmitter e(ib, isa);
+          Value k = e.mulI(gi, 32);
+          Value v = vector::LoadOp::create(ib, v32f32, x, ValueRange{m, k});
+          Value amax = vector::ReductionOp::create(
+              ib, vector::CombiningKind::MAXNUMF, math::AbsFOp::create(ib, v));
+          Value d = arith::DivFOp::create(ib, amax, Emit::f32(ib, 127.0));
+          Value nonzero = arith::CmpFOp::create(ib, arith::CmpFPredicate::ONE, d,
+                                                Emit::f32(ib, 0.0));
+          Value id = arith::SelectOp::create(
+              ib, nonzero, arith::DivFOp::create(ib, Emit::f32(ib, 1.0), d),
+              Emit::f32(ib, 0.0));
+          Value scaled = arith::MulFOp::create(
+              ib, v, vector::BroadcastOp::create(ib, v32f32, id));
+          Value qi = arith::FPToSIOp::create(
+              ib, v32i32, math::RoundEvenOp::create(ib, scaled));
+          Value q8 = arith::TruncIOp::create(ib, v32i8, qi);
+          Value row = ib.create<arith::AddIOp>(e.mul(m, K), k);
+          vector::StoreOp::create(ib, q8, aq, ValueRange{row});
+          Value agi = e.add(e.mul(m, G), gi);
+          memref::StoreOp::create(ib, d, ad, ValueRange{agi});
+          if (off) {
+            Value nc = arith::MulIOp::create(
+                ib, Emit::sum4(ib, qi),
+                Emit::splat(ib, ib.getI32Type(), 8, -off));
+            vector::StoreOp::create(ib, nc, anc, ValueRange{e.mulI(agi, 8)});
+          }
+          if (as) {
+            for (int64_t h = 0; h < 2; ++h) {
+              Value half = vector::ExtractStridedSliceOp::create(
+                  ib, qi, ArrayRef<int64_t>{16 * h}, ArrayRef<int64_t>{16},
+                  ArrayRef<int64_t>{1});
+              Value sum = vector::ReductionOp::create(
+                  ib, vector::CombiningKind::ADD, half);
+              Value sf = arith::MulFOp::create(
+                  ib, d, arith::SIToFPOp::create(ib, f32, sum));
+              memref::StoreOp::create(ib, sf, as,
+                                      ValueRange{e.addI(e.mulI(agi, 2), h)});
+            }
+          }
+          scf::YieldOp::create(ib);
+        });
+  }
+
+  using TileFn = llvm::function_ref<void(ImplicitLocOpBuilder &, int64_t,
+                                         int64_t, Value, Value)>;
+
+  /// Runs `tile(rows, cols, n0, m0)` over all of [0, N) x [0, M): full
+  /// R x C tiles on the threads (column blocks of 64 outermost, so that a
+  /// thread's activations stay in cache), remainders with 1.
+  void emitTiles(Value M, Value N, int64_t R, int64_t C, TileFn tile) {
+    Value nT = arith::DivUIOp::create(b, N, cIdx(R));
+    Value nMB = arith::CeilDivUIOp::create(b, M, cIdx(kColumnBlock));
+    scf::ParallelOp::create(
+        b, ValueRange{cIdx(0)}, ValueRange{mul(nMB, nT)}, ValueRange{cIdx(1)},
+        [&](OpBuilder &nested, Location loc, ValueRange ivs) {
+          ImplicitLocOpBuilder ib(loc, nested);
+          KernelEmitter e(ib, isa);
+          Value mb = arith::DivUIOp::create(ib, ivs[0], nT);
+          Value t = arith::RemUIOp::create(ib, ivs[0], nT);
+          Value n0 = e.mulI(t, R);
+          Value mStart = e.mulI(mb, kColumnBlock);
+          Value mEnd = arith::MinUIOp::create(ib, e.addI(mStart, kColumnBlock), M);
+          Value span = arith::SubIOp::create(ib, mEnd, mStart);
+          Value mFull = e.add(mStart, e.mulI(arith::DivUIOp::create(
+                                                 ib, span, e.cIdx(C)),
+                                             C));
+          e.forLoop(mStart, mFull, C, [&](ImplicitLocOpBuilder &fb, Value m0) {
+            tile(fb, R, C, n0, m0);
+          });
+          e.forLoop(mFull, mEnd, 1, [&](ImplicitLocOpBuilder &fb, Value m0) {
+            tile(fb, R, 1, n0, m0);
+          });
+        });
+    // The last N % R rows.
+    forLoop(mulI(nT, R), N, 1, [&](ImplicitLocOpBuilder &rb, Value n) {
+      KernelEmitter e(rb, isa);
+      e.forLoop(e.cIdx(0), M, 1, [&](ImplicitLocOpBuilder &fb, Value m0) {
+        tile(fb, 1, 1, n, m0);
+      });
+    });
+  }
+
+  void forLoop(Value lb, Value ub, int64_t step,
+               llvm::function_ref<void(ImplicitLocOpBuilder &, Value)> body) {
+    scf::ForOp::create(b, lb, ub, cIdx(step), ValueRange{},
+                       [&](OpBuilder &nested, Location loc, Value iv,
+                           ValueRange) {
+                         ImplicitLocOpBuilder ib(loc, nested);
+                         body(ib, iv);
+                         scf::YieldOp::create(ib);
+                       });
+  }
+
+  void emitQuantizedTile(qc::BlockFormat format, int64_t R, int64_t C,
+                         Value n0, Value m0, Value w, Value y, Value K,
+                         Value G, Value nb, Value rowBytes, Value aq, Value ad,
+                         Value anc, Value as, int64_t wpb, int64_t bpb,
+                         int64_t groups, int64_t off, bool mins) {
+    auto f32 = b.getF32Type();
+    auto v8f32 = VectorType::get({8}, f32);
+    auto v8i32 = VectorType::get({8}, b.getI32Type());
+    auto v32i8 = VectorType::get({32}, b.getI8Type());
+    SmallVector<Value> inits;
+    for (int64_t i = 0; i < R * C; ++i)
+      inits.push_back(Emit::splatF(b, 8, 0.0));
+    if (mins)
+      for (int64_t i = 0; i < R * C; ++i)
+        inits.push_back(Emit::f32(b, 0.0));
+    SmallVector<Value> rowBase;
+    for (int64_t r = 0; r < R; ++r)
+      rowBase.push_back(mul(addI(n0, r), rowBytes));
+    SmallVector<Value> colRow, colGroup;
+    for (int64_t c = 0; c < C; ++c) {
+      Value m = addI(m0, c);
+      colRow.push_back(mul(m, K));
+      colGroup.push_back(mul(m, G));
+    }
+
+    auto loop = scf::ForOp::create(
+        b, cIdx(0), nb, cIdx(1), inits,
+        [&](OpBuilder &nested, Location loc, Value sb, ValueRange accsIn) {
+          ImplicitLocOpBuilder ib(loc, nested);
+          KernelEmitter e(ib, isa);
+          SmallVector<Value> accs(accsIn.begin(), accsIn.end());
+          SmallVector<std::unique_ptr<BlockDecoder>> decoders;
+          Value blockOff = e.mulI(sb, bpb);
+          for (int64_t r = 0; r < R; ++r) {
+            decoders.push_back(BlockDecoder::create(format, isa));
+            decoders.back()->prepare(ib, w, e.add(rowBase[r], blockOff));
+          }
+          Value kBase = e.mulI(sb, wpb);
+          Value gBase = e.mulI(sb, groups);
+          Value zero8 = off ? Value() : Emit::splat(ib, ib.getI32Type(), 8, 0);
+          for (int64_t g = 0; g < groups; ++g) {
+            SmallVector<DecodedGroup> dec;
+            for (int64_t r = 0; r < R; ++r)
+              dec.push_back(decoders[r]->group(ib, g));
+            for (int64_t c = 0; c < C; ++c) {
+              Value k = e.addI(e.add(colRow[c], kBase), 32 * g);
+              Value a = vector::LoadOp::create(ib, v32i8, aq, ValueRange{k});
+              Value agi = e.addI(e.add(colGroup[c], gBase), g);
+              Value nc = off ? vector::LoadOp::create(ib, v8i32, anc,
+                                                      ValueRange{e.mulI(agi, 8)})
+                                   .getResult()
+                             : zero8;
+              Value da = memref::LoadOp::create(ib, ad, ValueRange{agi});
+              Value sh[2];
+              if (mins)
+                for (int64_t h = 0; h < 2; ++h)
+                  sh[h] = memref::LoadOp::create(
+                      ib, as, ValueRange{e.addI(e.mulI(agi, 2), h)});
+              for (int64_t r = 0; r < R; ++r) {
+                const DecodedGroup &d = dec[r];
+                Value dot = e.dot4(nc, d.q, a, d.isSigned);
+                Value f = arith::SIToFPOp::create(ib, v8f32, dot);
+                Value &acc = accs[r * C + c];
+                acc = math::FmaOp::create(ib, f, e.laneScale(d, da), acc);
+                if (mins) {
+                  Value &accm = accs[R * C + r * C + c];
+                  if (d.min) {
+                    Value s = arith::AddFOp::create(ib, sh[0], sh[1]);
+                    accm = math::FmaOp::create(ib, d.min, s, accm);
+                  } else {
+                    accm = math::FmaOp::create(ib, d.minHalf[0], sh[0], accm);
+                    accm = math::FmaOp::create(ib, d.minHalf[1], sh[1], accm);
+                  }
+                }
+              }
+            }
+          }
+          scf::YieldOp::create(ib, accs);
+        });
+    for (int64_t r = 0; r < R; ++r)
+      for (int64_t c = 0; c < C; ++c) {
+        Value sum = vector::ReductionOp::create(
+            b, vector::CombiningKind::ADD, loop.getResult(r * C + c));
+        if (mins)
+          sum = arith::AddFOp::create(b, sum, loop.getResult(R * C + r * C + c));
+        memref::StoreOp::create(b, sum, y, ValueRange{addI(m0, c), addI(n0, r)});
+      }
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Float-weight matmul
+  //===--------------------------------------------------------------------===//
+
+  /// Eight weights of a float row at element `k` as vector<8xf32>.
+  Value loadFloat8(Value w, Value byteAt, Type elt) {
+    int64_t eb = elt.getIntOrFloatBitWidth() / 8;
+    Value raw = Emit::bytes(b, w, byteAt, 8 * eb);
+    Value v = vector::BitCastOp::create(b, VectorType::get({8}, elt), raw);
+    if (!elt.isF32())
+      v = arith::ExtFOp::create(b, VectorType::get({8}, b.getF32Type()), v);
+    return v;
+  }
+  Value loadFloat1(Value w, Value byteAt, Type elt) {
+    int64_t eb = elt.getIntOrFloatBitWidth() / 8;
+    Value raw = Emit::bytes(b, w, byteAt, eb);
+    Value v = vector::BitCastOp::create(b, VectorType::get({1}, elt), raw);
+    Value s = vector::ExtractOp::create(b, v, ArrayRef<int64_t>{0});
+    if (!elt.isF32())
+      s = arith::ExtFOp::create(b, b.getF32Type(), s);
+    return s;
+  }
+
+  void emitFloatMatmul(func::FuncOp func, Type elt) {
+    Block *entry = func.addEntryBlock();
+    b.setInsertionPointToStart(entry);
+    Value x = entry->getArgument(0), w = entry->getArgument(1),
+          y = entry->getArgument(2);
+    int64_t eb = elt.getIntOrFloatBitWidth() / 8;
+    Value M = memref::DimOp::create(b, x, 0);
+    Value K = memref::DimOp::create(b, x, 1);
+    Value N = memref::DimOp::create(b, y, 1);
+    Value rowBytes = mulI(K, eb);
+    Value K8 = mulI(arith::DivUIOp::create(b, K, cIdx(8)), 8);
+    auto [R, C] = tileShape();
+    emitTiles(M, N, R, C, [&](ImplicitLocOpBuilder &ib, int64_t R, int64_t C,
+                              Value n0, Value m0) {
+      KernelEmitter e(ib, isa);
+      auto v8f32 = VectorType::get({8}, ib.getF32Type());
+      SmallVector<Value> inits;
+      for (int64_t i = 0; i < R * C; ++i)
+        inits.push_back(Emit::splatF(ib, 8, 0.0));
+      SmallVector<Value> rowBase;
+      for (int64_t r = 0; r < R; ++r)
+        rowBase.push_back(e.mul(e.addI(n0, r), rowBytes));
+      auto loop = scf::ForOp::create(
+          ib, e.cIdx(0), K8, e.cIdx(8), inits,
+          [&](OpBuilder &nested, Location loc, Value k, ValueRange in) {
+            ImplicitLocOpBuilder lb(loc, nested);
+            KernelEmitter le(lb, isa);
+            SmallVector<Value> accs(in.begin(), in.end());
+            SmallVector<Value> wv;
+            for (int64_t r = 0; r < R; ++r)
+              wv.push_back(le.loadFloat8(w, le.add(rowBase[r], le.mulI(k, eb)),
+                                         elt));
+            for (int64_t c = 0; c < C; ++c) {
+              Value xv = vector::LoadOp::create(lb, v8f32, x,
+                                                ValueRange{le.addI(m0, c), k});
+              for (int64_t r = 0; r < R; ++r)
+                accs[r * C + c] =
+                    math::FmaOp::create(lb, xv, wv[r], accs[r * C + c]);
+            }
+            scf::YieldOp::create(lb, accs);
+          });
+      for (int64_t r = 0; r < R; ++r)
+        for (int64_t c = 0; c < C; ++c) {
+          Value sum = vector::ReductionOp::create(
+              ib, vector::CombiningKind::ADD, loop.getResult(r * C + c));
+          // K % 8 trailing elements.
+          auto tail = scf::ForOp::create(
+              ib, K8, K, e.cIdx(1), ValueRange{sum},
+              [&](OpBuilder &nested, Location loc, Value k, ValueRange in) {
+                ImplicitLocOpBuilder lb(loc, nested);
+                KernelEmitter le(lb, isa);
+                Value wk = le.loadFloat1(
+                    w, le.add(rowBase[r], le.mulI(k, eb)), elt);
+                Value xk = memref::LoadOp::create(
+                    lb, x, ValueRange{le.addI(m0, c), k});
+                scf::YieldOp::create(
+                    lb, ValueRange{math::FmaOp::create(lb, xk, wk, in[0])});
+              });
+          memref::StoreOp::create(ib, tail.getResult(0), y,
+                                  ValueRange{e.addI(m0, c), e.addI(n0, r)});
+        }
+    });
+    func::ReturnOp::create(b);
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Row gather
+  //===--------------------------------------------------------------------===//
+
+  void emitGatherRows(func::FuncOp func, Type tableType) {
+    Block *entry = func.addEntryBlock();
+    b.setInsertionPointToStart(entry);
+    Value table = entry->getArgument(0), ids = entry->getArgument(1),
+          out = entry->getArgument(2);
+    Value T = memref::DimOp::create(b, ids, 0);
+    Value K = memref::DimOp::create(b, out, 1);
+    Value tableBytes = memref::DimOp::create(b, table, 0);
+    std::optional<qc::BlockFormat> format = blockFormatOf(tableType);
+    std::unique_ptr<BlockDecoder> proto =
+        format ? BlockDecoder::create(*format, KernelISA::Generic) : nullptr;
+    int64_t eb = format ? 0 : tableType.getIntOrFloatBitWidth() / 8;
+    Value rowBytes =
+        proto ? mulI(arith::DivUIOp::create(b, K, cIdx(proto->weightsPerBlock())),
+                     proto->bytesPerBlock())
+              : mulI(K, eb);
+    Value V = arith::DivUIOp::create(b, tableBytes, rowBytes);
+    Value last = arith::SubIOp::create(b, V, cIdx(1));
+    forLoop(cIdx(0), T, 1, [&](ImplicitLocOpBuilder &ib, Value i) {
+      KernelEmitter e(ib, isa);
+      Value raw = memref::LoadOp::create(ib, ids, ValueRange{i});
+      Value id = arith::IndexCastOp::create(ib, ib.getIndexType(), raw);
+      id = arith::MaxSIOp::create(ib, id, e.cIdx(0));
+      id = arith::MinSIOp::create(ib, id, last);
+      Value rowBase = e.mul(id, rowBytes);
+      if (!proto) {
+        Value K8 = e.mulI(arith::DivUIOp::create(ib, K, e.cIdx(8)), 8);
+        e.forLoop(e.cIdx(0), K8, 8, [&](ImplicitLocOpBuilder &lb, Value k) {
+          KernelEmitter le(lb, isa);
+          Value v = le.loadFloat8(table, le.add(rowBase, le.mulI(k, eb)),
+                                  tableType);
+          vector::StoreOp::create(lb, v, out, ValueRange{i, k});
+        });
+        e.forLoop(K8, K, 1, [&](ImplicitLocOpBuilder &lb, Value k) {
+          KernelEmitter le(lb, isa);
+          Value v = le.loadFloat1(table, le.add(rowBase, le.mulI(k, eb)),
+                                  tableType);
+          memref::StoreOp::create(lb, v, out, ValueRange{i, k});
+        });
+        return;
+      }
+      Value nb = arith::DivUIOp::create(ib, K, e.cIdx(proto->weightsPerBlock()));
+      e.forLoop(e.cIdx(0), nb, 1, [&](ImplicitLocOpBuilder &lb, Value sb) {
+        KernelEmitter le(lb, isa);
+        std::unique_ptr<BlockDecoder> dec =
+            BlockDecoder::create(*format, KernelISA::Generic);
+        dec->prepare(lb, table, le.add(rowBase, le.mulI(sb, proto->bytesPerBlock())));
+        for (int64_t g = 0; g < dec->groupsPerBlock(); ++g) {
+          DecodedGroup d = dec->group(lb, g);
+          le.storeDequantized(d, dec->offset(), out, i,
+                              le.addI(le.mulI(sb, dec->weightsPerBlock()), 32 * g));
+        }
+      });
+    });
+    func::ReturnOp::create(b);
+  }
+
+  /// out[i, k .. k + 32] = scale * (q - offset) + min.
+  void storeDequantized(const DecodedGroup &d, int64_t off, Value out, Value i,
+                        Value k) {
+    auto v32f32 = VectorType::get({32}, b.getF32Type());
+    Value q = d.isSigned ? arith::SIToFPOp::create(b, v32f32, d.q).getResult()
+                         : arith::UIToFPOp::create(b, v32f32, d.q).getResult();
+    if (off)
+      q = arith::SubFOp::create(b, q, Emit::splatF(b, 32, double(off)));
+    auto perLane = [&](Value whole, Value h0, Value h1) -> Value {
+      if (whole)
+        return vector::BroadcastOp::create(b, v32f32, whole);
+      auto v16 = VectorType::get({16}, b.getF32Type());
+      Value a = vector::BroadcastOp::create(b, v16, h0);
+      Value c = vector::BroadcastOp::create(b, v16, h1);
+      return Emit::concat(b, a, c);
+    };
+    Value y = arith::MulFOp::create(
+        b, q, perLane(d.scale, d.scaleHalf[0], d.scaleHalf[1]));
+    if (d.min || d.minHalf[0])
+      y = arith::AddFOp::create(b, y,
+                                perLane(d.min, d.minHalf[0], d.minHalf[1]));
+    vector::StoreOp::create(b, y, out, ValueRange{i, k});
+  }
+
+private:
+  ImplicitLocOpBuilder &b;
+  KernelISA isa;
+};
+
+func::FuncOp declareKernel(ModuleOp module, StringRef name, TypeRange args,
+                           Location loc, StringRef kind, Type type,
+                           Type indexType, KernelISA isa) {
+  OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
+  auto func = func::FuncOp::create(mb, loc, name,
+                                   mb.getFunctionType(args, TypeRange{}));
+  func.setPrivate();
+  SmallVector<NamedAttribute> fields = {
+      mb.getNamedAttr("kind", mb.getStringAttr(kind)),
+      mb.getNamedAttr("type", TypeAttr::get(type)),
+      mb.getNamedAttr("isa", mb.getStringAttr(stringifyKernelISA(isa)))};
+  if (indexType)
+    fields.push_back(mb.getNamedAttr("index_type", TypeAttr::get(indexType)));
+  func->setAttr(qc::QCDialect::kKernelAttrName,
+                mb.getDictionaryAttr(fields));
+  return func;
+}
+
+} // namespace
+
+bool quantc::hasQuantizedKernel(Type type) {
+  return blockFormatOf(type).has_value() || isFloatWeight(type);
+}
+
+FailureOr<func::FuncOp> quantc::getOrCreateMatmulKernel(ModuleOp module,
+                                                        Type weightType,
+                                                        KernelISA isa,
+                                                        Location loc) {
+  if (!hasQuantizedKernel(weightType))
+    return emitError(loc) << "no matmul kernel for weights of type "
+                          << weightType;
+  // Float weights do not depend on the integer dot product.
+  std::string isaName = stringifyKernelISA(isa).str();
+  std::replace(isaName.begin(), isaName.end(), '-', '_');
+  std::string name = llvm::formatv("qc_kernel_matmul_{0}_{1}",
+                                   typeName(weightType), isaName)
+                         .str();
+  if (auto existing = module.lookupSymbol<func::FuncOp>(name))
+    return existing;
+  MLIRContext *ctx = module.getContext();
+  ctx->loadDialect<arith::ArithDialect, math::MathDialect,
+                   memref::MemRefDialect, scf::SCFDialect,
+                   vector::VectorDialect, LLVM::LLVMDialect>();
+  auto f32 = Float32Type::get(ctx);
+  auto dyn2 = MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic}, f32);
+  auto bytes =
+      MemRefType::get({ShapedType::kDynamic}, IntegerType::get(ctx, 8));
+  return declareKernel(module, name, {dyn2, bytes, dyn2}, loc, "matmul",
+                       weightType, Type(), isa);
+}
+
+FailureOr<func::FuncOp>
+quantc::getOrCreateGatherRowsKernel(ModuleOp module, Type tableType,
+                                    Type indexType, Location loc) {
+  if (!hasQuantizedKernel(tableType))
+    return emitError(loc) << "no row-gather kernel for tables of type "
+                          << tableType;
+  std::string name = llvm::formatv("qc_kernel_gather_rows_{0}_{1}",
+                                   typeName(tableType), typeName(indexType))
+                         .str();
+  if (auto existing = module.lookupSymbol<func::FuncOp>(name))
+    return existing;
+  MLIRContext *ctx = module.getContext();
+  ctx->loadDialect<arith::ArithDialect, math::MathDialect,
+                   memref::MemRefDialect, scf::SCFDialect,
+                   vector::VectorDialect>();
+  auto f32 = Float32Type::get(ctx);
+  auto dyn2 = MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic}, f32);
+  auto bytes =
+      MemRefType::get({ShapedType::kDynamic}, IntegerType::get(ctx, 8));
+  auto idsType = MemRefType::get({ShapedType::kDynamic}, indexType);
+  return declareKernel(module, name, {bytes, idsType, dyn2}, loc,
+                       "gather_rows", tableType, indexType,
+                       KernelISA::Generic);
+}
+
+LogicalResult quantc::buildKernelBody(func::FuncOp func) {
+  auto desc =
+      func->getAttrOfType<DictionaryAttr>(qc::QCDialect::kKernelAttrName);
+  auto kind = desc ? desc.getAs<StringAttr>("kind") : nullptr;
+  auto type = desc ? desc.getAs<TypeAttr>("type") : nullptr;
+  auto isaName = desc ? desc.getAs<StringAttr>("isa") : nullptr;
+  std::optional<KernelISA> isa =
+      isaName ? symbolizeKernelISA(isaName.getValue()) : std::nullopt;
+  if (!kind || !type || !isa || !hasQuantizedKernel(type.getValue()))
+    return func.emitError() << "malformed kernel descriptor " << desc;
+  if (!func.isDeclaration())
+    return success();
+  MLIRContext *ctx = func.getContext();
+  ctx->loadDialect<arith::ArithDialect, math::MathDialect,
+                   memref::MemRefDialect, scf::SCFDialect,
+                   vector::VectorDialect, LLVM::LLVMDialect>();
+  ImplicitLocOpBuilder b(func.getLoc(), ctx);
+  KernelEmitter emitter(b, *isa);
+  Type element = type.getValue();
+  if (kind.getValue() == "matmul") {
+    if (isFloatWeight(element))
+      emitter.emitFloatMatmul(func, element);
+    else
+      emitter.emitQuantizedMatmul(func, *blockFormatOf(element));
+  } else if (kind.getValue() == "gather_rows") {
+    emitter.emitGatherRows(func, element);
+  } else {
+    return func.emitError() << "unknown kernel kind " << kind;
+  }
+  return success();
+}

@@ -1,0 +1,225 @@
+//===- LowerBitwidth.cpp - Quantized ops to packed-integer kernels --------===//
+//
+// Part of quantc.
+//
+// qc-lower-bitwidth: qc.matmul and qc.gather_rows become calls of the
+// kernels of quantc/Conversion/QCToVector/Kernels.h on the weight's packed
+// bytes (qc.storage). See Passes.td.
+//
+//===----------------------------------------------------------------------===//
+
+#include "quantc/Conversion/QCToVector/Kernels.h"
+#include "quantc/Dialect/QC/IR/QCOps.h"
+#include "quantc/Dialect/QC/IR/QCTypes.h"
+#include "quantc/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+
+namespace quantc {
+#define GEN_PASS_DEF_QCLOWERBITWIDTHPASS
+#define GEN_PASS_DEF_QCBUILDKERNELSPASS
+#include "quantc/Transforms/Passes.h.inc"
+} // namespace quantc
+
+using namespace mlir;
+using namespace quantc;
+
+namespace {
+
+/// `value` (a ranked tensor) as a memref<?x...> of the same rank, read-only.
+Value asDynamicBuffer(ImplicitLocOpBuilder &b, Value value) {
+  auto type = cast<RankedTensorType>(value.getType());
+  auto staticType = MemRefType::get(type.getShape(), type.getElementType());
+  Value buffer = bufferization::ToBufferOp::create(b, staticType, value,
+                                                   /*read_only=*/true);
+  SmallVector<int64_t> dyn(type.getRank(), ShapedType::kDynamic);
+  return memref::CastOp::create(
+      b, MemRefType::get(dyn, type.getElementType()), buffer);
+}
+
+/// The packed bytes of `weight` as a read-only memref<?xi8>.
+FailureOr<Value> weightBytes(ImplicitLocOpBuilder &b, Operation *op,
+                             Value weight) {
+  auto type = cast<RankedTensorType>(weight.getType());
+  FailureOr<int64_t> size = qc::getStorageSize(type, [&] {
+    return op->emitOpError() << "weight: ";
+  });
+  if (failed(size))
+    return failure();
+  auto bytesType = RankedTensorType::get({*size}, b.getI8Type());
+  Value bytes = qc::StorageOp::create(b, bytesType, weight);
+  return asDynamicBuffer(b, bytes);
+}
+
+/// A fresh buffer of tensor type `type` whose dynamic sizes are `dynSizes`,
+/// with the memref<?x?xf32> view the kernels take.
+std::pair<Value, Value> allocResult(ImplicitLocOpBuilder &b,
+                                    RankedTensorType type,
+                                    ValueRange dynSizes) {
+  auto memrefType = MemRefType::get(type.getShape(), type.getElementType());
+  Value alloc = memref::AllocOp::create(b, memrefType, dynSizes,
+                                        b.getI64IntegerAttr(64));
+  SmallVector<int64_t> dyn(type.getRank(), ShapedType::kDynamic);
+  Value view = memref::CastOp::create(
+      b, MemRefType::get(dyn, type.getElementType()), alloc);
+  return {alloc, view};
+}
+
+LogicalResult lowerMatmul(qc::MatmulOp op, KernelISA isa) {
+  ImplicitLocOpBuilder b(op.getLoc(), op);
+  auto module = op->getParentOfType<ModuleOp>();
+  auto inputType = op.getInput().getType();
+  auto weightType = op.getWeight().getType();
+  if (!inputType.getElementType().isF32())
+    return op.emitOpError() << "bit-width lowering takes f32 activations, got "
+                            << inputType.getElementType();
+  if (!weightType.hasStaticShape())
+    return op.emitOpError() << "bit-width lowering needs a weight of static "
+                               "shape, got "
+                            << weightType;
+  Type weightElement = weightType.getElementType();
+  if (!hasQuantizedKernel(weightElement))
+    return op.emitOpError() << "has no kernel for weights of type "
+                            << weightElement
+                            << " (supported: q4_0, q4_1, q5_0, q5_1, q8_0, "
+                               "q2_K..q6_K, f32, f16, bf16)";
+  FailureOr<func::FuncOp> kernel =
+      getOrCreateMatmulKernel(module, weightElement, isa, op.getLoc());
+  if (failed(kernel))
+    return failure();
+
+  // The input as rows x K.
+  Value x = op.getInput();
+  int64_t rank = inputType.getRank();
+  int64_t K = weightType.getDimSize(1), N = weightType.getDimSize(0);
+  SmallVector<ReassociationIndices> collapse;
+  if (rank == 1) {
+    auto x2Type = RankedTensorType::get({1, K}, inputType.getElementType());
+    x = tensor::ExpandShapeOp::create(b, x2Type, x,
+                                      ArrayRef<ReassociationIndices>{{0, 1}});
+  } else if (rank > 2) {
+    ReassociationIndices lead;
+    for (int64_t i = 0; i < rank - 1; ++i)
+      lead.push_back(i);
+    collapse = {lead, {rank - 1}};
+    x = tensor::CollapseShapeOp::create(b, x, collapse);
+  }
+  auto x2Type = cast<RankedTensorType>(x.getType());
+  SmallVector<Value> dynSizes;
+  if (x2Type.isDynamicDim(0))
+    dynSizes.push_back(tensor::DimOp::create(b, x, 0));
+  auto y2Type = RankedTensorType::get({x2Type.getDimSize(0), N},
+                                      inputType.getElementType());
+
+  Value xBuf = asDynamicBuffer(b, x);
+  FailureOr<Value> wBuf = weightBytes(b, op, op.getWeight());
+  if (failed(wBuf))
+    return failure();
+  auto [yAlloc, yView] = allocResult(b, y2Type, dynSizes);
+  func::CallOp::create(b, *kernel, ValueRange{xBuf, *wBuf, yView});
+  Value y = bufferization::ToTensorOp::create(b, y2Type, yAlloc,
+                                              /*restrict=*/b.getUnitAttr(),
+                                              /*writable=*/b.getUnitAttr());
+  auto resultType = op.getType();
+  if (rank == 1)
+    y = tensor::CollapseShapeOp::create(
+        b, resultType, y, ArrayRef<ReassociationIndices>{{0, 1}});
+  else if (rank > 2)
+    y = tensor::ExpandShapeOp::create(b, resultType, y, collapse);
+  else if (y.getType() != resultType)
+    y = tensor::CastOp::create(b, resultType, y);
+  op.replaceAllUsesWith(y);
+  op.erase();
+  return success();
+}
+
+LogicalResult lowerGatherRows(qc::GatherRowsOp op) {
+  ImplicitLocOpBuilder b(op.getLoc(), op);
+  auto module = op->getParentOfType<ModuleOp>();
+  auto tableType = op.getTable().getType();
+  auto resultType = op.getType();
+  if (!resultType.getElementType().isF32())
+    return op.emitOpError() << "bit-width lowering produces f32 rows, got "
+                            << resultType.getElementType();
+  if (!tableType.hasStaticShape())
+    return op.emitOpError() << "bit-width lowering needs a table of static "
+                               "shape, got "
+                            << tableType;
+  Type element = tableType.getElementType();
+  if (!hasQuantizedKernel(element))
+    return op.emitOpError() << "has no kernel for tables of type " << element;
+  Type indexType = op.getIndices().getType().getElementType();
+  FailureOr<func::FuncOp> kernel =
+      getOrCreateGatherRowsKernel(module, element, indexType, op.getLoc());
+  if (failed(kernel))
+    return failure();
+  Value ids = asDynamicBuffer(b, op.getIndices());
+  FailureOr<Value> table = weightBytes(b, op, op.getTable());
+  if (failed(table))
+    return failure();
+  SmallVector<Value> dynSizes;
+  if (resultType.isDynamicDim(0))
+    dynSizes.push_back(tensor::DimOp::create(b, op.getIndices(), 0));
+  auto [alloc, view] = allocResult(b, resultType, dynSizes);
+  func::CallOp::create(b, *kernel, ValueRange{*table, ids, view});
+  Value out = bufferization::ToTensorOp::create(b, resultType, alloc,
+                                                b.getUnitAttr(),
+                                                b.getUnitAttr());
+  op.replaceAllUsesWith(out);
+  op.erase();
+  return success();
+}
+
+struct QCLowerBitwidthPass
+    : quantc::impl::QCLowerBitwidthPassBase<QCLowerBitwidthPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    std::optional<KernelISA> kernelISA = symbolizeKernelISA(isa);
+    if (!kernelISA) {
+      getOperation().emitError()
+          << "qc-lower-bitwidth: unknown isa '" << isa
+          << "' (expected generic, avx2, avxvnni, avx512vnni, neon-dotprod)";
+      return signalPassFailure();
+    }
+    SmallVector<Operation *> ops;
+    getOperation().walk([&](Operation *op) {
+      if (llvm::isa<qc::MatmulOp, qc::GatherRowsOp>(op))
+        ops.push_back(op);
+    });
+    bool failed = false;
+    for (Operation *op : ops) {
+      LogicalResult result =
+          llvm::isa<qc::MatmulOp>(op)
+              ? lowerMatmul(cast<qc::MatmulOp>(op), *kernelISA)
+              : lowerGatherRows(cast<qc::GatherRowsOp>(op));
+      failed |= mlir::failed(result);
+    }
+    if (failed)
+      signalPassFailure();
+  }
+};
+
+struct QCBuildKernelsPass
+    : quantc::impl::QCBuildKernelsPassBase<QCBuildKernelsPass> {
+  void runOnOperation() override {
+    SmallVector<func::FuncOp> kernels;
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      if (func->hasAttr(qc::QCDialect::kKernelAttrName))
+        kernels.push_back(func);
+    for (func::FuncOp func : kernels)
+      if (failed(buildKernelBody(func)))
+        return signalPassFailure();
+  }
+};
+
+} // namespace
