@@ -334,6 +334,30 @@ public:
   /// R x C tiles on the threads (column blocks of 64 outermost, so that a
   /// thread's activations stay in cache), remainders with 1.
   void emitTiles(Value M, Value N, int64_t R, int64_t C, TileFn tile) {
+    // Fewer columns than a tile (decoding, GEMV): one weight row at a time
+    // across the threads, so that each thread streams one contiguous range
+    // of the weights.
+    Value gemv = arith::CmpIOp::create(b, arith::CmpIPredicate::ult, M,
+                                       cIdx(C));
+    auto branch = scf::IfOp::create(b, gemv, /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&branch.getThenRegion().front());
+      scf::ParallelOp::create(
+          b, ValueRange{cIdx(0)}, ValueRange{N}, ValueRange{cIdx(1)},
+          [&](OpBuilder &nested, Location loc, ValueRange ivs) {
+            ImplicitLocOpBuilder ib(loc, nested);
+            KernelEmitter e(ib, isa);
+            e.forLoop(e.cIdx(0), M, 1, [&](ImplicitLocOpBuilder &fb, Value m0) {
+              tile(fb, 1, 1, ivs[0], m0);
+            });
+          });
+      b.setInsertionPointToStart(&branch.getElseRegion().front());
+      emitTiledGEMM(M, N, R, C, tile);
+    }
+  }
+
+  void emitTiledGEMM(Value M, Value N, int64_t R, int64_t C, TileFn tile) {
     Value nT = arith::DivUIOp::create(b, N, cIdx(R));
     Value nMB = arith::CeilDivUIOp::create(b, M, cIdx(kColumnBlock));
     scf::ParallelOp::create(
@@ -386,11 +410,18 @@ public:
     auto v8f32 = VectorType::get({8}, f32);
     auto v8i32 = VectorType::get({8}, b.getI32Type());
     auto v32i8 = VectorType::get({32}, b.getI8Type());
+    // Small tiles (GEMV) keep A independent accumulators per output so that
+    // the FMA latency does not serialize the blocks, and unroll U blocks of
+    // 32-weight formats per iteration.
+    const int64_t P = R * C;
+    const int64_t A = P <= 2 ? 4 : 1;
+    const int64_t U = (P <= 2 && groups == 1) ? 4 : 1;
+    // accs: A slots x P vector accumulators, then A slots x P scalar mins.
     SmallVector<Value> inits;
-    for (int64_t i = 0; i < R * C; ++i)
+    for (int64_t i = 0; i < A * P; ++i)
       inits.push_back(Emit::splatF(b, 8, 0.0));
     if (mins)
-      for (int64_t i = 0; i < R * C; ++i)
+      for (int64_t i = 0; i < A * P; ++i)
         inits.push_back(Emit::f32(b, 0.0));
     SmallVector<Value> rowBase;
     for (int64_t r = 0; r < R; ++r)
@@ -402,66 +433,95 @@ public:
       colGroup.push_back(mul(m, G));
     }
 
-    auto loop = scf::ForOp::create(
-        b, cIdx(0), nb, cIdx(1), inits,
-        [&](OpBuilder &nested, Location loc, Value sb, ValueRange accsIn) {
-          ImplicitLocOpBuilder ib(loc, nested);
-          KernelEmitter e(ib, isa);
-          SmallVector<Value> accs(accsIn.begin(), accsIn.end());
-          SmallVector<std::unique_ptr<BlockDecoder>> decoders;
-          Value blockOff = e.mulI(sb, bpb);
+    // One block `sb` of each of the R rows against the C columns; `slot`
+    // counts the groups emitted so far in this iteration.
+    auto emitBlock = [&](ImplicitLocOpBuilder &ib, Value sb,
+                         SmallVectorImpl<Value> &accs, int64_t &slot) {
+      KernelEmitter e(ib, isa);
+      SmallVector<std::unique_ptr<BlockDecoder>> decoders;
+      Value blockOff = e.mulI(sb, bpb);
+      for (int64_t r = 0; r < R; ++r) {
+        decoders.push_back(BlockDecoder::create(format, isa));
+        decoders.back()->prepare(ib, w, e.add(rowBase[r], blockOff));
+      }
+      Value kBase = e.mulI(sb, wpb);
+      Value gBase = e.mulI(sb, groups);
+      Value zero8 = off ? Value() : Emit::splat(ib, ib.getI32Type(), 8, 0);
+      for (int64_t g = 0; g < groups; ++g, ++slot) {
+        int64_t s = slot % A;
+        SmallVector<DecodedGroup> dec;
+        for (int64_t r = 0; r < R; ++r)
+          dec.push_back(decoders[r]->group(ib, g));
+        for (int64_t c = 0; c < C; ++c) {
+          Value k = e.addI(e.add(colRow[c], kBase), 32 * g);
+          Value a = vector::LoadOp::create(ib, v32i8, aq, ValueRange{k});
+          Value agi = e.addI(e.add(colGroup[c], gBase), g);
+          Value nc = off ? vector::LoadOp::create(ib, v8i32, anc,
+                                                  ValueRange{e.mulI(agi, 8)})
+                               .getResult()
+                         : zero8;
+          Value da = memref::LoadOp::create(ib, ad, ValueRange{agi});
+          Value sh[2];
+          if (mins)
+            for (int64_t h = 0; h < 2; ++h)
+              sh[h] = memref::LoadOp::create(
+                  ib, as, ValueRange{e.addI(e.mulI(agi, 2), h)});
           for (int64_t r = 0; r < R; ++r) {
-            decoders.push_back(BlockDecoder::create(format, isa));
-            decoders.back()->prepare(ib, w, e.add(rowBase[r], blockOff));
-          }
-          Value kBase = e.mulI(sb, wpb);
-          Value gBase = e.mulI(sb, groups);
-          Value zero8 = off ? Value() : Emit::splat(ib, ib.getI32Type(), 8, 0);
-          for (int64_t g = 0; g < groups; ++g) {
-            SmallVector<DecodedGroup> dec;
-            for (int64_t r = 0; r < R; ++r)
-              dec.push_back(decoders[r]->group(ib, g));
-            for (int64_t c = 0; c < C; ++c) {
-              Value k = e.addI(e.add(colRow[c], kBase), 32 * g);
-              Value a = vector::LoadOp::create(ib, v32i8, aq, ValueRange{k});
-              Value agi = e.addI(e.add(colGroup[c], gBase), g);
-              Value nc = off ? vector::LoadOp::create(ib, v8i32, anc,
-                                                      ValueRange{e.mulI(agi, 8)})
-                                   .getResult()
-                             : zero8;
-              Value da = memref::LoadOp::create(ib, ad, ValueRange{agi});
-              Value sh[2];
-              if (mins)
-                for (int64_t h = 0; h < 2; ++h)
-                  sh[h] = memref::LoadOp::create(
-                      ib, as, ValueRange{e.addI(e.mulI(agi, 2), h)});
-              for (int64_t r = 0; r < R; ++r) {
-                const DecodedGroup &d = dec[r];
-                Value dot = e.dot4(nc, d.q, a, d.isSigned);
-                Value f = arith::SIToFPOp::create(ib, v8f32, dot);
-                Value &acc = accs[r * C + c];
-                acc = math::FmaOp::create(ib, f, e.laneScale(d, da), acc);
-                if (mins) {
-                  Value &accm = accs[R * C + r * C + c];
-                  if (d.min) {
-                    Value s = arith::AddFOp::create(ib, sh[0], sh[1]);
-                    accm = math::FmaOp::create(ib, d.min, s, accm);
-                  } else {
-                    accm = math::FmaOp::create(ib, d.minHalf[0], sh[0], accm);
-                    accm = math::FmaOp::create(ib, d.minHalf[1], sh[1], accm);
-                  }
-                }
+            const DecodedGroup &d = dec[r];
+            Value dot = e.dot4(nc, d.q, a, d.isSigned);
+            Value f = arith::SIToFPOp::create(ib, v8f32, dot);
+            Value &acc = accs[s * P + r * C + c];
+            acc = math::FmaOp::create(ib, f, e.laneScale(d, da), acc);
+            if (mins) {
+              Value &accm = accs[A * P + s * P + r * C + c];
+              if (d.min) {
+                Value sum = arith::AddFOp::create(ib, sh[0], sh[1]);
+                accm = math::FmaOp::create(ib, d.min, sum, accm);
+              } else {
+                accm = math::FmaOp::create(ib, d.minHalf[0], sh[0], accm);
+                accm = math::FmaOp::create(ib, d.minHalf[1], sh[1], accm);
               }
             }
           }
-          scf::YieldOp::create(ib, accs);
-        });
+        }
+      }
+    };
+    auto blockLoop = [&](Value lb, Value ub, int64_t step, ValueRange in) {
+      return scf::ForOp::create(
+          b, lb, ub, cIdx(step), in,
+          [&](OpBuilder &nested, Location loc, Value iv, ValueRange accsIn) {
+            ImplicitLocOpBuilder ib(loc, nested);
+            KernelEmitter e(ib, isa);
+            SmallVector<Value> accs(accsIn.begin(), accsIn.end());
+            int64_t slot = 0;
+            for (int64_t u = 0; u < step; ++u)
+              emitBlock(ib, e.addI(iv, u), accs, slot);
+            scf::YieldOp::create(ib, accs);
+          });
+    };
+    ValueRange results = inits;
+    scf::ForOp main;
+    scf::ForOp rest;
+    if (U > 1) {
+      Value nbU = mulI(arith::DivUIOp::create(b, nb, cIdx(U)), U);
+      main = blockLoop(cIdx(0), nbU, U, inits);
+      rest = blockLoop(nbU, nb, 1, main.getResults());
+      results = rest.getResults();
+    } else {
+      main = blockLoop(cIdx(0), nb, 1, inits);
+      results = main.getResults();
+    }
     for (int64_t r = 0; r < R; ++r)
       for (int64_t c = 0; c < C; ++c) {
-        Value sum = vector::ReductionOp::create(
-            b, vector::CombiningKind::ADD, loop.getResult(r * C + c));
+        Value vec = results[r * C + c];
+        for (int64_t sl = 1; sl < A; ++sl)
+          vec = arith::AddFOp::create(b, vec, results[sl * P + r * C + c]);
+        Value sum = vector::ReductionOp::create(b, vector::CombiningKind::ADD,
+                                                vec);
         if (mins)
-          sum = arith::AddFOp::create(b, sum, loop.getResult(R * C + r * C + c));
+          for (int64_t sl = 0; sl < A; ++sl)
+            sum = arith::AddFOp::create(b, sum,
+                                        results[A * P + sl * P + r * C + c]);
         memref::StoreOp::create(b, sum, y, ValueRange{addI(m0, c), addI(n0, r)});
       }
   }
