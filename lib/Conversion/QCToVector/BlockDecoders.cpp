@@ -126,32 +126,6 @@ Value shl(ImplicitLocOpBuilder &b, Value v, int64_t s) {
   return arith::ShLIOp::create(b, v, Emit::splat(b, b.getI8Type(), n, s));
 }
 
-Value scalarAnd(ImplicitLocOpBuilder &b, Value v, int64_t m) {
-  return arith::AndIOp::create(b, v, Emit::i32(b, m));
-}
-Value scalarShr(ImplicitLocOpBuilder &b, Value v, int64_t s) {
-  if (s == 0)
-    return v;
-  return arith::ShRUIOp::create(b, v, Emit::i32(b, s));
-}
-Value scalarShl(ImplicitLocOpBuilder &b, Value v, int64_t s) {
-  if (s == 0)
-    return v;
-  return arith::ShLIOp::create(b, v, Emit::i32(b, s));
-}
-Value scalarOr(ImplicitLocOpBuilder &b, Value x, Value y) {
-  return arith::OrIOp::create(b, x, y);
-}
-Value toF32(ImplicitLocOpBuilder &b, Value i) {
-  return arith::SIToFPOp::create(b, b.getF32Type(), i);
-}
-Value mulF(ImplicitLocOpBuilder &b, Value x, Value y) {
-  return arith::MulFOp::create(b, x, y);
-}
-Value negF(ImplicitLocOpBuilder &b, Value x) {
-  return arith::NegFOp::create(b, x);
-}
-
 /// 32 bytes whose lane j is bit j of the little-endian 32-bit word at byte
 /// `at` of `w`, as 0 or `value`.
 Value spreadBits(ImplicitLocOpBuilder &b, Value w, Value at, int64_t value) {
@@ -172,6 +146,68 @@ Value spreadBits(ImplicitLocOpBuilder &b, Value w, Value at, int64_t value) {
   return arith::SelectOp::create(b, isSet,
                                  Emit::splat(b, b.getI8Type(), 32, value),
                                  zero);
+}
+
+/// `v` (vector<n x i8>) as f32 times `scale`, unsigned or signed.
+Value scaledLanes(ImplicitLocOpBuilder &b, Value v, Value scale,
+                  bool isSigned) {
+  int64_t n = cast<VectorType>(v.getType()).getNumElements();
+  auto type = VectorType::get({n}, b.getF32Type());
+  Value f = isSigned ? arith::SIToFPOp::create(b, type, v).getResult()
+                     : arith::UIToFPOp::create(b, type, v).getResult();
+  return arith::MulFOp::create(b, f,
+                               vector::BroadcastOp::create(b, type, scale));
+}
+
+Value extractLane(ImplicitLocOpBuilder &b, Value v, int64_t lane) {
+  return vector::ExtractOp::create(b, v, ArrayRef<int64_t>{lane});
+}
+
+/// A constant vector<n x i8>.
+Value bytesConst(ImplicitLocOpBuilder &b, ArrayRef<int64_t> values) {
+  auto type = VectorType::get({int64_t(values.size())}, b.getI8Type());
+  SmallVector<Attribute> attrs;
+  for (int64_t v : values)
+    attrs.push_back(b.getI8IntegerAttr(static_cast<int8_t>(v)));
+  return arith::ConstantOp::create(b, type, DenseElementsAttr::get(type, attrs));
+}
+
+/// The eight six-bit scales and mins of q4_K/q5_K's scales[12] at byte
+/// `at` (ggml's get_scale_min_k4 for j = 0..7, in vector form).
+std::pair<Value, Value> scalesMinsK4(ImplicitLocOpBuilder &b, Value w,
+                                     Value at) {
+  Value raw = Emit::bytes(b, w, at, 12);
+  auto pick = [&](ArrayRef<int64_t> lanes) {
+    return vector::ShuffleOp::create(b, raw, raw, lanes).getResult();
+  };
+  auto band = [&](Value v, ArrayRef<int64_t> m) {
+    return arith::AndIOp::create(b, v, bytesConst(b, m)).getResult();
+  };
+  // High two bits of j >= 4: (q[j - 4] >> 6) << 4 for scales, (q[j] >> 6)
+  // << 4 for mins; as (x >> 2) & 0x30.
+  Value two = bytesConst(b, {2, 2, 2, 2, 2, 2, 2, 2});
+  Value hiMask = bytesConst(b, {0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30});
+  Value sc = arith::OrIOp::create(
+      b, band(pick({0, 1, 2, 3, 8, 9, 10, 11}), {63, 63, 63, 63, 15, 15, 15, 15}),
+      arith::AndIOp::create(
+          b, arith::ShRUIOp::create(b, pick({0, 1, 2, 3, 0, 1, 2, 3}), two),
+          hiMask));
+  Value mRaw = pick({4, 5, 6, 7, 8, 9, 10, 11});
+  Value mLow = arith::SelectOp::create(
+      b,
+      arith::ConstantOp::create(
+          b, VectorType::get({8}, b.getI1Type()),
+          DenseElementsAttr::get(VectorType::get({8}, b.getI1Type()),
+                                 ArrayRef<bool>{true, true, true, true, false,
+                                                false, false, false})),
+      band(mRaw, {63, 63, 63, 63, 63, 63, 63, 63}),
+      arith::ShRUIOp::create(b, mRaw, bytesConst(b, {4, 4, 4, 4, 4, 4, 4, 4})));
+  Value m = arith::OrIOp::create(
+      b, mLow,
+      arith::AndIOp::create(
+          b, arith::ShRUIOp::create(b, pick({0, 1, 2, 3, 4, 5, 6, 7}), two),
+          hiMask));
+  return {sc, m};
 }
 
 /// Low nibbles then high nibbles of 16 bytes: 32 values in [0, 16).
@@ -206,7 +242,7 @@ private:
 /// q4_1 (20 bytes): f16 d, f16 m; nibbles as q4_0. w = d * q + m.
 class Q4_1 : public BlockDecoder {
 public:
-  Q4_1() { bytes = 20, mins = true; }
+  Q4_1() { bytes = 20, minKind = MinKind::PerGroup; }
   void prepare(ImplicitLocOpBuilder &b, Value w, Value base) override {
     this->w = w, this->base = base;
     d = Emit::half(b, w, base);
@@ -248,7 +284,7 @@ private:
 /// q5_1 (24 bytes): f16 d, f16 m, u32 qh, nibbles. w = d * q + m.
 class Q5_1 : public BlockDecoder {
 public:
-  Q5_1() { bytes = 24, mins = true; }
+  Q5_1() { bytes = 24, minKind = MinKind::PerGroup; }
   void prepare(ImplicitLocOpBuilder &b, Value w, Value base) override {
     this->w = w, this->base = base;
     d = Emit::half(b, w, base);
@@ -306,27 +342,31 @@ private:
 /// scales[2g], scales[2g + 1]: w = d * sc * q - dmin * m.
 class Q2_K : public BlockDecoder {
 public:
-  Q2_K() { groups = 8, bytes = 84, mins = true; }
+  Q2_K() { groups = 8, bytes = 84, minKind = MinKind::BlockPerHalf; }
   void prepare(ImplicitLocOpBuilder &b, Value w, Value base) override {
     this->w = w, this->base = base;
-    d = Emit::half(b, w, Emit::add(b, base, 80));
-    dmin = Emit::half(b, w, Emit::add(b, base, 82));
+    Value d = Emit::half(b, w, Emit::add(b, base, 80));
+    Value dmin = Emit::half(b, w, Emit::add(b, base, 82));
+    Value raw = Emit::bytes(b, w, base, 16);
+    scales = scaledLanes(b, andMask(b, raw, 15), d, false);
+    mins = arith::NegFOp::create(b, scaledLanes(b, shr(b, raw, 4), dmin, false));
   }
   DecodedGroup group(ImplicitLocOpBuilder &b, int64_t g) override {
     DecodedGroup out;
     int64_t h = g / 4, shift = 2 * (g % 4);
     Value q = Emit::bytes(b, w, Emit::add(b, base, 16 + 32 * h), 32);
     out.q = andMask(b, shr(b, q, shift), 3);
+    out.scaleVec = scales;
     for (int64_t s = 0; s < 2; ++s) {
-      Value sc = Emit::byte(b, w, Emit::add(b, base, 2 * g + s));
-      out.scaleHalf[s] = mulF(b, d, toF32(b, scalarAnd(b, sc, 15)));
-      out.minHalf[s] = negF(b, mulF(b, dmin, toF32(b, scalarShr(b, sc, 4))));
+      out.lane[s] = 2 * g + s;
+      out.scaleHalf[s] = extractLane(b, scales, 2 * g + s);
+      out.minHalf[s] = extractLane(b, mins, 2 * g + s);
     }
     return out;
   }
 
 private:
-  Value w, base, d, dmin;
+  Value w, base, scales;
 };
 
 /// q3_K (110 bytes): hmask[32], qs[64], scales[12] (16 six-bit scales, minus
@@ -338,7 +378,27 @@ public:
   Q3_K() { groups = 8, bytes = 110, qOffset = 4; }
   void prepare(ImplicitLocOpBuilder &b, Value w, Value base) override {
     this->w = w, this->base = base;
-    d = Emit::half(b, w, Emit::add(b, base, 108));
+    Value d = Emit::half(b, w, Emit::add(b, base, 108));
+    // Scale i: low four bits from byte i (i < 8) or the high nibble of byte
+    // i - 8; high two bits (byte 8 + i % 4) >> 2 (i / 4).
+    Value raw = Emit::bytes(b, w, Emit::add(b, base, 96), 12);
+    SmallVector<int64_t> lowPick, highPick;
+    for (int64_t i = 0; i < 16; ++i) {
+      lowPick.push_back(i % 8);
+      highPick.push_back(8 + i % 4);
+    }
+    Value low = vector::ShuffleOp::create(b, raw, raw, lowPick);
+    SmallVector<int64_t> lowShift, highShift;
+    for (int64_t i = 0; i < 16; ++i) {
+      lowShift.push_back(i < 8 ? 0 : 4);
+      highShift.push_back(2 * (i / 4));
+    }
+    low = andMask(b, arith::ShRUIOp::create(b, low, bytesConst(b, lowShift)), 15);
+    Value high = vector::ShuffleOp::create(b, raw, raw, highPick);
+    high = andMask(b, arith::ShRUIOp::create(b, high, bytesConst(b, highShift)), 3);
+    Value sc = arith::OrIOp::create(b, low, shl(b, high, 4));
+    sc = arith::SubIOp::create(b, sc, Emit::splat(b, b.getI8Type(), 16, 32));
+    scales = scaledLanes(b, sc, d, /*isSigned=*/true);
   }
   DecodedGroup group(ImplicitLocOpBuilder &b, int64_t g) override {
     DecodedGroup out;
@@ -348,74 +408,59 @@ public:
     Value hm = Emit::bytes(b, w, base, 32);
     Value high = shl(b, andMask(b, shr(b, hm, 4 * h + j), 1), 2);
     out.q = arith::OrIOp::create(b, low, high);
+    out.scaleVec = scales;
     for (int64_t s = 0; s < 2; ++s) {
-      int64_t i = 2 * g + s;
-      Value lo4 = i < 8 ? scalarAnd(b, Emit::byte(b, w, Emit::add(b, base, 96 + i)), 15)
-                        : scalarShr(b, Emit::byte(b, w, Emit::add(b, base, 96 + i - 8)), 4);
-      Value hi2 = scalarAnd(
-          b,
-          scalarShr(b, Emit::byte(b, w, Emit::add(b, base, 96 + 8 + i % 4)),
-                    2 * (i / 4)),
-          3);
-      Value sc = scalarOr(b, lo4, scalarShl(b, hi2, 4));
-      sc = arith::SubIOp::create(b, sc, Emit::i32(b, 32));
-      out.scaleHalf[s] = mulF(b, d, toF32(b, sc));
+      out.lane[s] = 2 * g + s;
+      out.scaleHalf[s] = extractLane(b, scales, 2 * g + s);
     }
     return out;
   }
 
 private:
-  Value w, base, d;
+  Value w, base, scales;
 };
-
-/// The six-bit scale and min of sub-block j of q4_K/q5_K's scales[12]
-/// (ggml's get_scale_min_k4).
-std::pair<Value, Value> scaleMinK4(ImplicitLocOpBuilder &b, Value w,
-                                   Value scales, int64_t j) {
-  auto at = [&](int64_t i) { return Emit::byte(b, w, Emit::add(b, scales, i)); };
-  if (j < 4)
-    return {scalarAnd(b, at(j), 63), scalarAnd(b, at(j + 4), 63)};
-  Value sc = scalarOr(b, scalarAnd(b, at(j + 4), 15),
-                      scalarShl(b, scalarShr(b, at(j - 4), 6), 4));
-  Value m = scalarOr(b, scalarShr(b, at(j + 4), 4),
-                     scalarShl(b, scalarShr(b, at(j), 6), 4));
-  return {sc, m};
-}
 
 /// q4_K (144 bytes): f16 d, f16 dmin, scales[12], qs[128]. Group g: the low
 /// (g even) or high (g odd) nibbles of qs[32 (g / 2) ..]; w = d * sc * q -
 /// dmin * m with (sc, m) of sub-block g.
 class Q4_K : public BlockDecoder {
 public:
-  Q4_K() { groups = 8, bytes = 144, mins = true; }
+  Q4_K() { groups = 8, bytes = 144, minKind = MinKind::BlockPerGroup; }
   void prepare(ImplicitLocOpBuilder &b, Value w, Value base) override {
     this->w = w, this->base = base;
-    d = Emit::half(b, w, base);
-    dmin = Emit::half(b, w, Emit::add(b, base, 2));
+    Value d = Emit::half(b, w, base);
+    Value dmin = Emit::half(b, w, Emit::add(b, base, 2));
+    auto [sc, m] = scalesMinsK4(b, w, Emit::add(b, base, 4));
+    scales = scaledLanes(b, sc, d, false);
+    mins = arith::NegFOp::create(b, scaledLanes(b, m, dmin, false));
   }
   DecodedGroup group(ImplicitLocOpBuilder &b, int64_t g) override {
     DecodedGroup out;
     Value q = Emit::bytes(b, w, Emit::add(b, base, 16 + 32 * (g / 2)), 32);
     out.q = g % 2 ? shr(b, q, 4) : andMask(b, q, 15);
-    auto [sc, m] = scaleMinK4(b, w, Emit::add(b, base, 4), g);
-    out.scale = mulF(b, d, toF32(b, sc));
-    out.min = negF(b, mulF(b, dmin, toF32(b, m)));
+    out.scaleVec = scales;
+    out.lane[0] = out.lane[1] = g;
+    out.scale = extractLane(b, scales, g);
+    out.min = extractLane(b, mins, g);
     return out;
   }
 
 private:
-  Value w, base, d, dmin;
+  Value w, base, scales;
 };
 
 /// q5_K (176 bytes): f16 d, f16 dmin, scales[12], qh[32], qs[128]. As q4_K,
 /// plus the fifth bit of group g in bit g of qh[0 .. 32].
 class Q5_K : public BlockDecoder {
 public:
-  Q5_K() { groups = 8, bytes = 176, mins = true; }
+  Q5_K() { groups = 8, bytes = 176, minKind = MinKind::BlockPerGroup; }
   void prepare(ImplicitLocOpBuilder &b, Value w, Value base) override {
     this->w = w, this->base = base;
-    d = Emit::half(b, w, base);
-    dmin = Emit::half(b, w, Emit::add(b, base, 2));
+    Value d = Emit::half(b, w, base);
+    Value dmin = Emit::half(b, w, Emit::add(b, base, 2));
+    auto [sc, m] = scalesMinsK4(b, w, Emit::add(b, base, 4));
+    scales = scaledLanes(b, sc, d, false);
+    mins = arith::NegFOp::create(b, scaledLanes(b, m, dmin, false));
   }
   DecodedGroup group(ImplicitLocOpBuilder &b, int64_t g) override {
     DecodedGroup out;
@@ -423,14 +468,15 @@ public:
     q = g % 2 ? shr(b, q, 4) : andMask(b, q, 15);
     Value qh = Emit::bytes(b, w, Emit::add(b, base, 16), 32);
     out.q = arith::OrIOp::create(b, q, shl(b, andMask(b, shr(b, qh, g), 1), 4));
-    auto [sc, m] = scaleMinK4(b, w, Emit::add(b, base, 4), g);
-    out.scale = mulF(b, d, toF32(b, sc));
-    out.min = negF(b, mulF(b, dmin, toF32(b, m)));
+    out.scaleVec = scales;
+    out.lane[0] = out.lane[1] = g;
+    out.scale = extractLane(b, scales, g);
+    out.min = extractLane(b, mins, g);
     return out;
   }
 
 private:
-  Value w, base, d, dmin;
+  Value w, base, scales;
 };
 
 /// q6_K (210 bytes): ql[128], qh[64], int8 scales[16], f16 d. Group g
@@ -443,7 +489,9 @@ public:
   Q6_K() { groups = 8, bytes = 210, qOffset = 32; }
   void prepare(ImplicitLocOpBuilder &b, Value w, Value base) override {
     this->w = w, this->base = base;
-    d = Emit::half(b, w, Emit::add(b, base, 208));
+    Value d = Emit::half(b, w, Emit::add(b, base, 208));
+    scales = scaledLanes(b, Emit::bytes(b, w, Emit::add(b, base, 192), 16), d,
+                         /*isSigned=*/true);
   }
   DecodedGroup group(ImplicitLocOpBuilder &b, int64_t g) override {
     DecodedGroup out;
@@ -453,17 +501,16 @@ public:
     Value qh = Emit::bytes(b, w, Emit::add(b, base, 128 + 32 * h), 32);
     qh = shl(b, andMask(b, shr(b, qh, 2 * t), 3), 4);
     out.q = arith::OrIOp::create(b, ql, qh);
+    out.scaleVec = scales;
     for (int64_t s = 0; s < 2; ++s) {
-      Value raw = memref::LoadOp::create(
-          b, w, ValueRange{Emit::add(b, base, 192 + 8 * h + 2 * t + s)});
-      Value sc = arith::ExtSIOp::create(b, b.getI32Type(), raw);
-      out.scaleHalf[s] = mulF(b, d, toF32(b, sc));
+      out.lane[s] = 8 * h + 2 * t + s;
+      out.scaleHalf[s] = extractLane(b, scales, 8 * h + 2 * t + s);
     }
     return out;
   }
 
 private:
-  Value w, base, d;
+  Value w, base, scales;
 };
 
 } // namespace

@@ -36,6 +36,24 @@ struct DecodedGroup {
   /// f32 min added to the whole group, or to each half; null when none.
   mlir::Value min;
   mlir::Value minHalf[2];
+  /// When set, the block's scales as one vector (vector<8xf32> or
+  /// vector<16xf32>), the half scales being lanes `lane[0]` and `lane[1]`;
+  /// the scalar fields above hold the same values extracted.
+  mlir::Value scaleVec;
+  int64_t lane[2] = {0, 0};
+};
+
+/// How a format's mins enter the dot product.
+enum class MinKind {
+  None,
+  /// DecodedGroup::min per group (q4_1, q5_1).
+  PerGroup,
+  /// BlockDecoder::blockMins(): vector<8xf32>, one min per group of 32
+  /// (q4_K, q5_K); multiplied with the activations' group sums.
+  BlockPerGroup,
+  /// BlockDecoder::blockMins(): vector<16xf32>, one per half (q2_K);
+  /// multiplied with the activations' half sums.
+  BlockPerHalf,
 };
 
 /// The decoder of one block format.
@@ -48,7 +66,11 @@ public:
   /// Subtracted from every unsigned q.
   int64_t offset() const { return qOffset; }
   /// Whether groups carry mins.
-  bool hasMins() const { return mins; }
+  bool hasMins() const { return minKind != MinKind::None; }
+  MinKind getMinKind() const { return minKind; }
+  /// The block's mins as a vector (MinKind::BlockPerGroup/BlockPerHalf),
+  /// after prepare(); the groups' min fields hold the same values.
+  mlir::Value blockMins() const { return mins; }
 
   /// Loads what all groups of the block at byte `base` of `w` share (block
   /// scales); call before group().
@@ -63,7 +85,8 @@ public:
 
 protected:
   int64_t groups = 1, bytes = 0, qOffset = 0;
-  bool mins = false;
+  MinKind minKind = MinKind::None;
+  mlir::Value mins;
 };
 
 /// Small emission helpers shared by the decoders and the kernels.

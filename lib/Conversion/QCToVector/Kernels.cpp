@@ -208,15 +208,24 @@ public:
         b, VectorType::get({8}, b.getF32Type()), s);
   }
 
-  /// Per-lane scale of the int32 dot-product lanes: lanes 0-3 hold the first
-  /// half of the group, 4-7 the second.
-  Value laneScale(const DecodedGroup &g, Value da) {
+  /// Per-lane scale of the int32 dot-product lanes (weight scale times
+  /// activation scale): lanes 0-3 hold the first half of the group, 4-7 the
+  /// second. `da` is the activation scale, `daVec` its broadcast.
+  Value laneScale(const DecodedGroup &g, Value da, Value daVec) {
+    if (g.scaleVec) {
+      int64_t l0 = g.lane[0], l1 = g.lane[1];
+      Value s = vector::ShuffleOp::create(
+          b, g.scaleVec, g.scaleVec,
+          ArrayRef<int64_t>{l0, l0, l0, l0, l1, l1, l1, l1});
+      return arith::MulFOp::create(b, s, daVec);
+    }
     if (g.scale)
       return bcast8(arith::MulFOp::create(b, g.scale, da));
-    Value s0 = bcast8(arith::MulFOp::create(b, g.scaleHalf[0], da));
-    Value s1 = bcast8(arith::MulFOp::create(b, g.scaleHalf[1], da));
-    return vector::ShuffleOp::create(
+    Value s0 = bcast8(g.scaleHalf[0]);
+    Value s1 = bcast8(g.scaleHalf[1]);
+    Value s = vector::ShuffleOp::create(
         b, s0, s1, ArrayRef<int64_t>{0, 1, 2, 3, 8, 9, 10, 11});
+    return arith::MulFOp::create(b, s, daVec);
   }
 
   //===--------------------------------------------------------------------===//
@@ -231,7 +240,7 @@ public:
     std::unique_ptr<BlockDecoder> proto = BlockDecoder::create(format, isa);
     const int64_t wpb = proto->weightsPerBlock(), bpb = proto->bytesPerBlock(),
                   groups = proto->groupsPerBlock(), off = proto->offset();
-    const bool mins = proto->hasMins();
+    const MinKind minKind = proto->getMinKind();
 
     Value M = memref::DimOp::create(b, x, 0);
     Value K = memref::DimOp::create(b, x, 1);
@@ -249,7 +258,13 @@ public:
     Value aq = alloc(b.getI8Type(), mul(M, K));
     Value ad = alloc(b.getF32Type(), MG);
     Value anc = off ? alloc(b.getI32Type(), mulI(MG, 8)).getResult() : Value();
-    Value as = mins ? alloc(b.getF32Type(), mulI(MG, 2)).getResult() : Value();
+    // Activation sums (times the block scale) per group, or per half.
+    bool perGroupSums =
+        minKind == MinKind::PerGroup || minKind == MinKind::BlockPerGroup;
+    Value at = perGroupSums ? alloc(b.getF32Type(), MG).getResult() : Value();
+    Value as = minKind == MinKind::BlockPerHalf
+                   ? alloc(b.getF32Type(), mulI(MG, 2)).getResult()
+                   : Value();
 
     // 1. Activations to int8 blocks.
     scf::ParallelOp::create(
@@ -257,7 +272,7 @@ public:
         [&](OpBuilder &nested, Location loc, ValueRange ivs) {
           ImplicitLocOpBuilder ib(loc, nested);
           KernelEmitter inner(ib, isa);
-          inner.emitQuantizeRow(x, ivs[0], K, G, aq, ad, anc, as, off);
+          inner.emitQuantizeRow(x, ivs[0], K, G, aq, ad, anc, at, as, off);
         });
 
     // 2. Tiles across threads.
@@ -266,16 +281,17 @@ public:
                               Value n0, Value m0) {
       KernelEmitter inner(ib, isa);
       inner.emitQuantizedTile(format, r, c, n0, m0, w, y, K, G, nb, rowBytes,
-                              aq, ad, anc, as, wpb, bpb, groups, off, mins);
+                              aq, ad, anc, at, as, wpb, bpb, groups, off,
+                              minKind);
     });
-    for (Value scratch : {aq, ad, anc, as})
+    for (Value scratch : {aq, ad, anc, at, as})
       if (scratch)
         memref::DeallocOp::create(b, scratch);
     func::ReturnOp::create(b);
   }
 
   void emitQuantizeRow(Value x, Value m, Value K, Value G, Value aq, Value ad,
-                       Value anc, Value as, int64_t off) {
+                       Value anc, Value at, Value as, int64_t off) {
     auto f32 = b.getF32Type();
     auto v32f32 = VectorType::get({32}, f32);
     auto v32i32 = VectorType::get({32}, b.getI32Type());
@@ -309,6 +325,13 @@ public:
                 ib, Emit::sum4(ib, qi),
                 Emit::splat(ib, ib.getI32Type(), 8, -off));
             vector::StoreOp::create(ib, nc, anc, ValueRange{e.mulI(agi, 8)});
+          }
+          if (at) {
+            Value sum = vector::ReductionOp::create(
+                ib, vector::CombiningKind::ADD, qi);
+            Value sf = arith::MulFOp::create(
+                ib, d, arith::SIToFPOp::create(ib, f32, sum));
+            memref::StoreOp::create(ib, sf, at, ValueRange{agi});
           }
           if (as) {
             for (int64_t h = 0; h < 2; ++h) {
@@ -404,8 +427,10 @@ public:
   void emitQuantizedTile(qc::BlockFormat format, int64_t R, int64_t C,
                          Value n0, Value m0, Value w, Value y, Value K,
                          Value G, Value nb, Value rowBytes, Value aq, Value ad,
-                         Value anc, Value as, int64_t wpb, int64_t bpb,
-                         int64_t groups, int64_t off, bool mins) {
+                         Value anc, Value at, Value as, int64_t wpb,
+                         int64_t bpb, int64_t groups, int64_t off,
+                         MinKind minKind) {
+    const bool mins = minKind == MinKind::PerGroup;
     auto f32 = b.getF32Type();
     auto v8f32 = VectorType::get({8}, f32);
     auto v8i32 = VectorType::get({8}, b.getI32Type());
@@ -461,26 +486,50 @@ public:
                                .getResult()
                          : zero8;
           Value da = memref::LoadOp::create(ib, ad, ValueRange{agi});
-          Value sh[2];
-          if (mins)
-            for (int64_t h = 0; h < 2; ++h)
-              sh[h] = memref::LoadOp::create(
-                  ib, as, ValueRange{e.addI(e.mulI(agi, 2), h)});
+          Value daVec = e.bcast8(da);
+          Value sum = mins ? memref::LoadOp::create(ib, at, ValueRange{agi})
+                                 .getResult()
+                           : Value();
           for (int64_t r = 0; r < R; ++r) {
             const DecodedGroup &d = dec[r];
             Value dot = e.dot4(nc, d.q, a, d.isSigned);
             Value f = arith::SIToFPOp::create(ib, v8f32, dot);
             Value &acc = accs[s * P + r * C + c];
-            acc = math::FmaOp::create(ib, f, e.laneScale(d, da), acc);
+            acc = math::FmaOp::create(ib, f, e.laneScale(d, da, daVec), acc);
             if (mins) {
               Value &accm = accs[A * P + s * P + r * C + c];
-              if (d.min) {
-                Value sum = arith::AddFOp::create(ib, sh[0], sh[1]);
-                accm = math::FmaOp::create(ib, d.min, sum, accm);
-              } else {
-                accm = math::FmaOp::create(ib, d.minHalf[0], sh[0], accm);
-                accm = math::FmaOp::create(ib, d.minHalf[1], sh[1], accm);
-              }
+              accm = math::FmaOp::create(ib, d.min, sum, accm);
+            }
+          }
+        }
+      }
+      // Block-level mins: the decoder's vector of mins times the
+      // activations' sums, lane by lane, into the vector accumulators
+      // (whose lanes are summed at the end anyway).
+      if (minKind == MinKind::BlockPerGroup || minKind == MinKind::BlockPerHalf) {
+        int64_t s = slot % A;
+        for (int64_t c = 0; c < C; ++c) {
+          Value first = e.add(colGroup[c], gBase);
+          SmallVector<Value> sums;
+          if (minKind == MinKind::BlockPerGroup) {
+            sums.push_back(
+                vector::LoadOp::create(ib, v8f32, at, ValueRange{first}));
+          } else {
+            Value at2 = e.mulI(first, 2);
+            sums.push_back(vector::LoadOp::create(ib, v8f32, as, ValueRange{at2}));
+            sums.push_back(vector::LoadOp::create(ib, v8f32, as,
+                                                  ValueRange{e.addI(at2, 8)}));
+          }
+          for (int64_t r = 0; r < R; ++r) {
+            Value minsVec = decoders[r]->blockMins();
+            Value &acc = accs[s * P + r * C + c];
+            for (auto [i, sumVec] : llvm::enumerate(sums)) {
+              Value part = minsVec;
+              if (sums.size() > 1)
+                part = vector::ExtractStridedSliceOp::create(
+                    ib, minsVec, ArrayRef<int64_t>{int64_t(8 * i)},
+                    ArrayRef<int64_t>{8}, ArrayRef<int64_t>{1});
+              acc = math::FmaOp::create(ib, part, sumVec, acc);
             }
           }
         }
