@@ -91,7 +91,8 @@ LogicalResult lowerMatmul(qc::MatmulOp op, KernelISA isa) {
     return op.emitOpError() << "has no kernel for weights of type "
                             << weightElement
                             << " (supported: q4_0, q4_1, q5_0, q5_1, q8_0, "
-                               "q2_K..q6_K, f32, f16, bf16)";
+                               "q2_K..q6_K, 4- and 8-bit !qc.group with "
+                               "groups of 32 or more, f32, f16, bf16)";
   FailureOr<func::FuncOp> kernel =
       getOrCreateMatmulKernel(module, weightElement, isa, op.getLoc());
   if (failed(kernel))

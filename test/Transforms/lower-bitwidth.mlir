@@ -107,8 +107,30 @@ func.func @kquants_float_gather(%x: tensor<2x256xf32>, %a: tensor<16x256x!qc.blo
 
 // -----
 
+// Tests group-wise affine weights (ONNX MatMulNBits, MLX): 4-bit codes are
+// stored LSB first (weights 2j and 2j + 1 in byte j), so the decoder
+// interleaves the nibbles; a zero point becomes a per-group min.
+// CHECK-LABEL: func.func @group_weights
+// CHECK: qc.storage %{{.*}} : tensor<8x128x!qc.group<4, 64, f16, zero_point>> -> tensor<560xi8>
+// CHECK: call @qc_kernel_matmul_g4_64_f16_zero_point_avx512vnni
+// CHECK: call @qc_kernel_matmul_g8_32_f16_none_avx512vnni
+// VNNI-LABEL: func.func private @qc_kernel_matmul_g4_64_f16_zero_point_avx512vnni
+// VNNI: vector.shuffle %{{.*}}, %{{.*}} [0, 16, 1, 17, 2, 18
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.256"
+// VNNI: math.fma %{{.*}} : f32
+// VNNI-LABEL: func.func private @qc_kernel_matmul_g8_32_f16_none_avx512vnni
+// VNNI: arith.xori
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.256"
+func.func @group_weights(%x: tensor<2x128xf32>, %a: tensor<8x128x!qc.group<4, 64, f16, zero_point>>, %b: tensor<8x128x!qc.group<8, 32, f16>>) -> (tensor<2x8xf32>, tensor<2x8xf32>) {
+  %0 = qc.matmul %x, %a : tensor<2x128xf32>, tensor<8x128x!qc.group<4, 64, f16, zero_point>> -> tensor<2x8xf32>
+  %1 = qc.matmul %x, %b : tensor<2x128xf32>, tensor<8x128x!qc.group<8, 32, f16>> -> tensor<2x8xf32>
+  return %0, %1 : tensor<2x8xf32>, tensor<2x8xf32>
+}
+
+// -----
+
 func.func @no_kernel(%x: tensor<2x256xf32>, %w: tensor<8x256x!qc.block<iq2_xs>>) -> tensor<2x8xf32> {
-  // expected-error @+1 {{'qc.matmul' op has no kernel for weights of type '!qc.block<iq2_xs>' (supported: q4_0, q4_1, q5_0, q5_1, q8_0, q2_K..q6_K, f32, f16, bf16)}}
+  // expected-error @+1 {{'qc.matmul' op has no kernel for weights of type '!qc.block<iq2_xs>' (supported: q4_0, q4_1, q5_0, q5_1, q8_0, q2_K..q6_K, 4- and 8-bit !qc.group with groups of 32 or more, f32, f16, bf16)}}
   %0 = qc.matmul %x, %w : tensor<2x256xf32>, tensor<8x256x!qc.block<iq2_xs>> -> tensor<2x8xf32>
   return %0 : tensor<2x8xf32>
 }

@@ -176,8 +176,11 @@ def QCLowerBitwidthPass : Pass<"qc-lower-bitwidth", "::mlir::ModuleOp"> {
     $ quantc-opt --qc-lower-bitwidth=isa=avx512vnni model.mlir
     ```
 
-    A weight type without a kernel (the i-quants, ternary and FP4 formats)
-    is an error at the op.
+    Kernels exist for q4_0, q4_1, q5_0, q5_1, q8_0, q2_K..q6_K, 4- and
+    8-bit `!qc.group` weights with groups of 32 or more (ONNX MatMulNBits,
+    MLX; a zero point or bias becomes a per-group min) and f32/f16/bf16. A
+    weight type without a kernel (the i-quants, ternary and FP4 formats,
+    `!quant.uniform`) is an error at the op.
   }];
   let options = [
     Option<"isa", "isa", "std::string", /*default=*/"\"generic\"",

@@ -513,12 +513,132 @@ private:
   Value w, base, scales;
 };
 
+//===----------------------------------------------------------------------===//
+// Group-wise affine (!qc.group<bits, size, scale_type, offset>)
+//===----------------------------------------------------------------------===//
+
+/// A scalar of `type` (f16, bf16, f32) at byte `at` of `w`, as f32.
+Value loadScale(ImplicitLocOpBuilder &b, Value w, Value at, FloatType type) {
+  if (type.isF16())
+    return Emit::half(b, w, at);
+  int64_t n = type.getWidth() / 8;
+  Value raw = Emit::bytes(b, w, at, n);
+  Value v = vector::BitCastOp::create(b, VectorType::get({1}, type), raw);
+  Value s = vector::ExtractOp::create(b, v, ArrayRef<int64_t>{0});
+  if (!type.isF32())
+    s = arith::ExtFOp::create(b, b.getF32Type(), s);
+  return s;
+}
+
+/// One group of `groupSize` weights of `bits` (4 or 8) bits stored as the
+/// scale, the zero point (one byte) or bias (of the scale type), then the
+/// integers as an LSB-first bit stream: for 4 bits, byte j holds weights 2j
+/// (low nibble) and 2j + 1. Each 32 weights are one decoded group.
+///   none:       w = s * q, q signed: u = q + 2^(bits-1) (offset 2^(bits-1))
+///   zero_point: w = s * (q - zp) = s * q - s * zp (min -s * zp)
+///   bias:       w = s * q + bias (min bias)
+/// For 8-bit codes, the dot product's unsigned operand on x86 without VNNI
+/// saturates, so 8-bit codes are recentred as signed bytes there.
+class GroupDecoder : public BlockDecoder {
+public:
+  GroupDecoder(qc::GroupType type, KernelISA isa) : type(type) {
+    groups = type.getGroupSize() / 32;
+    bytes = type.getBytesPerBlock();
+    unsignedDot = isa == KernelISA::AVX512VNNI || isa == KernelISA::AVXVNNI;
+    int64_t half = int64_t(1) << (type.getBits() - 1);
+    switch (type.getOffset()) {
+    case qc::GroupOffset::none:
+      // 8-bit signed codes: flipped to unsigned for vpdpbusd, else signed.
+      qOffset = type.getBits() == 8 && !unsignedDot ? 0 : half;
+      signedCodes = type.getBits() == 8 && !unsignedDot;
+      break;
+    case qc::GroupOffset::zero_point:
+    case qc::GroupOffset::bias:
+      minKind = MinKind::PerGroup;
+      // Unsigned 8-bit codes as signed bytes (q - 128) off VNNI.
+      recentre = type.getBits() == 8 && !unsignedDot;
+      break;
+    }
+  }
+  void prepare(ImplicitLocOpBuilder &b, Value w, Value base) override {
+    this->w = w, this->base = base;
+    FloatType st = type.getScaleType();
+    int64_t sb = st.getWidth() / 8;
+    scale = loadScale(b, w, base, st);
+    dataAt = sb;
+    min = Value();
+    switch (type.getOffset()) {
+    case qc::GroupOffset::none:
+      break;
+    case qc::GroupOffset::zero_point: {
+      Value zp = arith::UIToFPOp::create(
+          b, b.getF32Type(), Emit::byte(b, w, Emit::add(b, base, sb)));
+      if (recentre)
+        zp = arith::SubFOp::create(b, zp, Emit::f32(b, 128.0));
+      min = arith::NegFOp::create(b, arith::MulFOp::create(b, scale, zp));
+      dataAt = sb + 1;
+      break;
+    }
+    case qc::GroupOffset::bias:
+      min = loadScale(b, w, Emit::add(b, base, sb), st);
+      if (recentre)
+        min = arith::AddFOp::create(
+            b, min, arith::MulFOp::create(b, scale, Emit::f32(b, 128.0)));
+      dataAt = 2 * sb;
+      break;
+    }
+  }
+  DecodedGroup group(ImplicitLocOpBuilder &b, int64_t g) override {
+    DecodedGroup out;
+    if (type.getBits() == 8) {
+      out.q = Emit::bytes(b, w, Emit::add(b, base, dataAt + 32 * g), 32);
+      bool isSignedCode = type.getOffset() == qc::GroupOffset::none;
+      if (isSignedCode && unsignedDot)
+        out.q = arith::XOrIOp::create(b, out.q,
+                                      Emit::splat(b, b.getI8Type(), 32, -128));
+      if (!isSignedCode && recentre)
+        out.q = arith::XOrIOp::create(b, out.q,
+                                      Emit::splat(b, b.getI8Type(), 32, -128));
+      out.isSigned = signedCodes || recentre;
+    } else {
+      Value v = Emit::bytes(b, w, Emit::add(b, base, dataAt + 16 * g), 16);
+      SmallVector<int64_t> interleave;
+      for (int64_t j = 0; j < 16; ++j) {
+        interleave.push_back(j);
+        interleave.push_back(16 + j);
+      }
+      out.q = vector::ShuffleOp::create(b, andMask(b, v, 15), shr(b, v, 4),
+                                        interleave);
+      if (type.getOffset() == qc::GroupOffset::none)
+        out.q = arith::XOrIOp::create(b, out.q,
+                                      Emit::splat(b, b.getI8Type(), 32, 8));
+    }
+    out.scale = scale;
+    out.min = min;
+    return out;
+  }
+
+private:
+  qc::GroupType type;
+  bool unsignedDot = false, signedCodes = false, recentre = false;
+  Value w, base, scale, min;
+  int64_t dataAt = 0;
+};
+
 } // namespace
 
-std::unique_ptr<BlockDecoder> BlockDecoder::create(qc::BlockFormat format,
-                                                   KernelISA isa) {
+std::unique_ptr<BlockDecoder> BlockDecoder::create(Type type, KernelISA isa) {
+  if (auto group = dyn_cast<qc::GroupType>(type)) {
+    if ((group.getBits() == 4 || group.getBits() == 8) &&
+        group.getGroupSize() % 32 == 0)
+      return std::make_unique<GroupDecoder>(group, isa);
+    return nullptr;
+  }
+  auto block = dyn_cast<qc::BlockType>(type);
+  if (!block)
+    return nullptr;
   using qc::BlockFormat;
-  switch (format) {
+  switch (block.getFormat()) {
   case BlockFormat::q4_0:
     return std::make_unique<Q4_0>();
   case BlockFormat::q4_1:

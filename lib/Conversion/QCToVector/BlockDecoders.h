@@ -79,9 +79,10 @@ public:
   /// Decodes group `g` of the block prepared last.
   virtual DecodedGroup group(mlir::ImplicitLocOpBuilder &b, int64_t g) = 0;
 
-  /// The decoder for `format` on `isa`, or null when there is none.
-  static std::unique_ptr<BlockDecoder> create(qc::BlockFormat format,
-                                              KernelISA isa);
+  /// The decoder for weights of element type `type` (a `!qc.block` format
+  /// or a 4- or 8-bit `!qc.group` with groups of 32 or more) on `isa`, or
+  /// null when there is none.
+  static std::unique_ptr<BlockDecoder> create(mlir::Type type, KernelISA isa);
 
 protected:
   int64_t groups = 1, bytes = 0, qOffset = 0;

@@ -89,11 +89,9 @@ namespace {
 
 constexpr int64_t kColumnBlock = 64;
 
-std::optional<qc::BlockFormat> blockFormatOf(Type type) {
-  if (auto block = dyn_cast<qc::BlockType>(type))
-    if (BlockDecoder::create(block.getFormat(), KernelISA::Generic))
-      return block.getFormat();
-  return std::nullopt;
+/// Whether `type` is a quantized type the block decoders take.
+bool isDecodable(Type type) {
+  return BlockDecoder::create(type, KernelISA::Generic) != nullptr;
 }
 
 bool isFloatWeight(Type type) {
@@ -103,6 +101,15 @@ bool isFloatWeight(Type type) {
 std::string typeName(Type type) {
   if (auto block = dyn_cast<qc::BlockType>(type))
     return qc::stringifyBlockFormat(block.getFormat()).str();
+  if (auto group = dyn_cast<qc::GroupType>(type)) {
+    std::string scale;
+    llvm::raw_string_ostream os(scale);
+    group.getScaleType().print(os);
+    return llvm::formatv("g{0}_{1}_{2}_{3}", group.getBits(),
+                         group.getGroupSize(), scale,
+                         qc::stringifyGroupOffset(group.getOffset()))
+        .str();
+  }
   std::string s;
   llvm::raw_string_ostream os(s);
   type.print(os);
@@ -232,7 +239,7 @@ public:
   // Block-quantized matmul
   //===--------------------------------------------------------------------===//
 
-  void emitQuantizedMatmul(func::FuncOp func, qc::BlockFormat format) {
+  void emitQuantizedMatmul(func::FuncOp func, Type format) {
     Block *entry = func.addEntryBlock();
     b.setInsertionPointToStart(entry);
     Value x = entry->getArgument(0), w = entry->getArgument(1),
@@ -424,7 +431,7 @@ public:
                        });
   }
 
-  void emitQuantizedTile(qc::BlockFormat format, int64_t R, int64_t C,
+  void emitQuantizedTile(Type format, int64_t R, int64_t C,
                          Value n0, Value m0, Value w, Value y, Value K,
                          Value G, Value nb, Value rowBytes, Value aq, Value ad,
                          Value anc, Value at, Value as, int64_t wpb,
@@ -675,10 +682,9 @@ public:
     Value T = memref::DimOp::create(b, ids, 0);
     Value K = memref::DimOp::create(b, out, 1);
     Value tableBytes = memref::DimOp::create(b, table, 0);
-    std::optional<qc::BlockFormat> format = blockFormatOf(tableType);
     std::unique_ptr<BlockDecoder> proto =
-        format ? BlockDecoder::create(*format, KernelISA::Generic) : nullptr;
-    int64_t eb = format ? 0 : tableType.getIntOrFloatBitWidth() / 8;
+        BlockDecoder::create(tableType, KernelISA::Generic);
+    int64_t eb = proto ? 0 : tableType.getIntOrFloatBitWidth() / 8;
     Value rowBytes =
         proto ? mulI(arith::DivUIOp::create(b, K, cIdx(proto->weightsPerBlock())),
                      proto->bytesPerBlock())
@@ -712,7 +718,7 @@ public:
       e.forLoop(e.cIdx(0), nb, 1, [&](ImplicitLocOpBuilder &lb, Value sb) {
         KernelEmitter le(lb, isa);
         std::unique_ptr<BlockDecoder> dec =
-            BlockDecoder::create(*format, KernelISA::Generic);
+            BlockDecoder::create(tableType, KernelISA::Generic);
         dec->prepare(lb, table, le.add(rowBase, le.mulI(sb, proto->bytesPerBlock())));
         for (int64_t g = 0; g < dec->groupsPerBlock(); ++g) {
           DecodedGroup d = dec->group(lb, g);
@@ -774,7 +780,7 @@ func::FuncOp declareKernel(ModuleOp module, StringRef name, TypeRange args,
 } // namespace
 
 bool quantc::hasQuantizedKernel(Type type) {
-  return blockFormatOf(type).has_value() || isFloatWeight(type);
+  return isDecodable(type) || isFloatWeight(type);
 }
 
 FailureOr<func::FuncOp> quantc::getOrCreateMatmulKernel(ModuleOp module,
@@ -852,7 +858,7 @@ LogicalResult quantc::buildKernelBody(func::FuncOp func) {
     if (isFloatWeight(element))
       emitter.emitFloatMatmul(func, element);
     else
-      emitter.emitQuantizedMatmul(func, *blockFormatOf(element));
+      emitter.emitQuantizedMatmul(func, element);
   } else if (kind.getValue() == "gather_rows") {
     emitter.emitGatherRows(func, element);
   } else {
