@@ -180,6 +180,67 @@ LogicalResult lowerGatherRows(qc::GatherRowsOp op) {
   return success();
 }
 
+LogicalResult lowerAttention(qc::AttentionOp op) {
+  ImplicitLocOpBuilder b(op.getLoc(), op);
+  auto module = op->getParentOfType<ModuleOp>();
+  RankedTensorType qType = op.getQuery().getType();
+  RankedTensorType kType = op.getKeys().getType();
+  if (!qType.getElementType().isF32())
+    return op.emitOpError() << "bit-width lowering takes f32 attention, got "
+                            << qType.getElementType();
+  int64_t D = qType.getDimSize(2);
+  if (ShapedType::isDynamic(D) || kType.isDynamicDim(2))
+    return op.emitOpError() << "needs a static head size";
+  FailureOr<func::FuncOp> kernel = getOrCreateAttentionKernel(
+      module, D, op.getPos().getType().getElementType(), op.getLoc());
+  if (failed(kernel))
+    return failure();
+  // The buffers as memref<?x?xDxf32>.
+  auto view = [&](Value tensor) -> Value {
+    auto type = cast<RankedTensorType>(tensor.getType());
+    auto staticType = MemRefType::get(type.getShape(), type.getElementType());
+    Value buffer = bufferization::ToBufferOp::create(b, staticType, tensor,
+                                                     /*read_only=*/true);
+    return memref::CastOp::create(
+        b,
+        MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic, D},
+                        type.getElementType()),
+        buffer);
+  };
+  Value q = view(op.getQuery()), k = view(op.getKeys()),
+        v = view(op.getValues());
+  auto posType = op.getPos().getType();
+  Value pos = bufferization::ToBufferOp::create(
+      b, MemRefType::get(posType.getShape(), posType.getElementType()),
+      op.getPos(), /*read_only=*/true);
+  pos = memref::CollapseShapeOp::create(
+      b, pos,
+      ArrayRef<ReassociationIndices>{llvm::to_vector(
+          llvm::seq<int64_t>(0, std::max<int64_t>(posType.getRank(), 1)))});
+  pos = memref::CastOp::create(
+      b, MemRefType::get({ShapedType::kDynamic}, posType.getElementType()),
+      pos);
+  SmallVector<Value> dynSizes;
+  for (int64_t i = 0; i < qType.getRank(); ++i)
+    if (qType.isDynamicDim(i))
+      dynSizes.push_back(tensor::DimOp::create(b, op.getQuery(), i));
+  auto outType = MemRefType::get(qType.getShape(), qType.getElementType());
+  Value out = memref::AllocOp::create(b, outType, dynSizes,
+                                      b.getI64IntegerAttr(64));
+  Value outView = memref::CastOp::create(
+      b, MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic, D},
+                         qType.getElementType()),
+      out);
+  Value scale = arith::ConstantOp::create(b, op.getScaleAttr());
+  func::CallOp::create(b, *kernel, ValueRange{q, k, v, pos, outView, scale});
+  Value result = bufferization::ToTensorOp::create(b, qType, out,
+                                                   b.getUnitAttr(),
+                                                   b.getUnitAttr());
+  op.replaceAllUsesWith(result);
+  op.erase();
+  return success();
+}
+
 struct QCLowerBitwidthPass
     : quantc::impl::QCLowerBitwidthPassBase<QCLowerBitwidthPass> {
   using Base::Base;
@@ -194,15 +255,18 @@ struct QCLowerBitwidthPass
     }
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
-      if (llvm::isa<qc::MatmulOp, qc::GatherRowsOp>(op))
+      if (llvm::isa<qc::MatmulOp, qc::GatherRowsOp, qc::AttentionOp>(op))
         ops.push_back(op);
     });
     bool failed = false;
     for (Operation *op : ops) {
-      LogicalResult result =
-          llvm::isa<qc::MatmulOp>(op)
-              ? lowerMatmul(cast<qc::MatmulOp>(op), *kernelISA)
-              : lowerGatherRows(cast<qc::GatherRowsOp>(op));
+      LogicalResult result = failure();
+      if (auto matmul = dyn_cast<qc::MatmulOp>(op))
+        result = lowerMatmul(matmul, *kernelISA);
+      else if (auto gather = dyn_cast<qc::GatherRowsOp>(op))
+        result = lowerGatherRows(gather);
+      else
+        result = lowerAttention(cast<qc::AttentionOp>(op));
       failed |= mlir::failed(result);
     }
     if (failed)

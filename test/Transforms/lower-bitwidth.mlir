@@ -142,3 +142,23 @@ func.func @f64_activations(%x: tensor<2x32xf64>, %w: tensor<8x32x!qc.block<q8_0>
   %0 = qc.matmul %x, %w : tensor<2x32xf64>, tensor<8x32x!qc.block<q8_0>> -> tensor<2x8xf64>
   return %0 : tensor<2x8xf64>
 }
+
+// -----
+
+// Tests that attention becomes a call of the head-size-64 kernel on the
+// caches read in place, the position flattened to memref<?xi32>.
+// CHECK-LABEL: func.func @attention
+// CHECK: %[[P:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<1xi32> to memref<1xi32>
+// CHECK: %[[PC:.*]] = memref.cast %{{.*}} : memref<1xi32> to memref<?xi32>
+// CHECK: %[[S:.*]] = arith.constant 1.250000e-01 : f32
+// CHECK: call @qc_kernel_attention_d64_i32(%{{.*}}, %{{.*}}, %{{.*}}, %[[PC]], %{{.*}}, %[[S]])
+// CHECK: func.func private @qc_kernel_attention_d64_i32(memref<?x?x64xf32>, memref<?x?x64xf32>, memref<?x?x64xf32>, memref<?xi32>, memref<?x?x64xf32>, f32)
+// VNNI-LABEL: func.func private @qc_kernel_attention_d64_i32
+// VNNI: scf.parallel
+// VNNI: scf.for {{.*}} step %c8
+// VNNI-NOT: math.exp
+// VNNI: return
+func.func @attention(%q: tensor<1x4x64xf32>, %k: tensor<32x2x64xf32>, %v: tensor<32x2x64xf32>, %pos: tensor<1xi32>) -> tensor<1x4x64xf32> {
+  %o = qc.attention %q, %k, %v, %pos {scale = 0.125 : f32} : tensor<1x4x64xf32>, tensor<32x2x64xf32>, tensor<32x2x64xf32>, tensor<1xi32> -> tensor<1x4x64xf32>
+  return %o : tensor<1x4x64xf32>
+}

@@ -28,6 +28,9 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Math/Transforms/Approximation.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -754,6 +757,126 @@ public:
     vector::StoreOp::create(b, y, out, ValueRange{i, k});
   }
 
+  //===--------------------------------------------------------------------===//
+  // Attention
+  //===--------------------------------------------------------------------===//
+
+  /// Causal grouped-query attention with an online softmax over the filled
+  /// part of the cache, 8 positions at a time (one rescale of the
+  /// accumulators and 9 exponentials per 8 positions), the head's output in
+  /// D / 8 vector registers.
+  void emitAttention(func::FuncOp func, int64_t D) {
+    Block *entry = func.addEntryBlock();
+    b.setInsertionPointToStart(entry);
+    Value q = entry->getArgument(0), k = entry->getArgument(1),
+          v = entry->getArgument(2), pos = entry->getArgument(3),
+          out = entry->getArgument(4), scale = entry->getArgument(5);
+    auto f32 = b.getF32Type();
+    auto v8f32 = VectorType::get({8}, f32);
+    const int64_t nv = D / 8;
+    Value T = memref::DimOp::create(b, q, 0);
+    Value H = memref::DimOp::create(b, q, 1);
+    Value C = memref::DimOp::create(b, k, 0);
+    Value Hkv = memref::DimOp::create(b, k, 1);
+    Value group = arith::DivUIOp::create(b, H, Hkv);
+    Value p0 = arith::IndexCastOp::create(
+        b, b.getIndexType(), memref::LoadOp::create(b, pos, ValueRange{cIdx(0)}));
+    Value negInf = arith::ConstantFloatOp::create(
+        b, f32, APFloat::getInf(APFloat::IEEEsingle(), /*Negative=*/true));
+    scf::ParallelOp::create(
+        b, ValueRange{cIdx(0)}, ValueRange{mul(T, H)}, ValueRange{cIdx(1)},
+        [&](OpBuilder &nested, Location loc, ValueRange ivs) {
+          ImplicitLocOpBuilder ib(loc, nested);
+          KernelEmitter e(ib, isa);
+          Value t = arith::DivUIOp::create(ib, ivs[0], H);
+          Value h = arith::RemUIOp::create(ib, ivs[0], H);
+          Value kvh = arith::DivUIOp::create(ib, h, group);
+          // Positions 0 .. pos + t (inclusive), within the cache.
+          Value end = arith::MinSIOp::create(ib, e.add(e.add(p0, t), e.cIdx(1)), C);
+          end = arith::MaxSIOp::create(ib, end, e.cIdx(0));
+          Value scaleVec = vector::BroadcastOp::create(ib, v8f32, scale);
+          SmallVector<Value> qv;
+          for (int64_t i = 0; i < nv; ++i) {
+            Value x = vector::LoadOp::create(ib, v8f32, q,
+                                             ValueRange{t, h, e.cIdx(8 * i)});
+            qv.push_back(arith::MulFOp::create(ib, x, scaleVec));
+          }
+          // State: m (running max), l (running sum), acc[nv].
+          SmallVector<Value> init = {negInf, Emit::f32(ib, 0.0)};
+          for (int64_t i = 0; i < nv; ++i)
+            init.push_back(Emit::splatF(ib, 8, 0.0));
+          auto step = [&](ImplicitLocOpBuilder &lb, Value j0, int64_t n,
+                          ValueRange state) {
+            KernelEmitter le(lb, isa);
+            SmallVector<Value> scores;
+            Value blockMax = negInf;
+            for (int64_t jj = 0; jj < n; ++jj) {
+              Value j = le.addI(j0, jj);
+              Value dot = Emit::splatF(lb, 8, 0.0);
+              for (int64_t i = 0; i < nv; ++i) {
+                Value kv = vector::LoadOp::create(
+                    lb, v8f32, k, ValueRange{j, kvh, le.cIdx(8 * i)});
+                dot = math::FmaOp::create(lb, qv[i], kv, dot);
+              }
+              Value sc = vector::ReductionOp::create(
+                  lb, vector::CombiningKind::ADD, dot);
+              scores.push_back(sc);
+              blockMax = arith::MaximumFOp::create(lb, blockMax, sc);
+            }
+            Value m = state[0], l = state[1];
+            Value mNew = arith::MaximumFOp::create(lb, m, blockMax);
+            Value c = math::ExpOp::create(lb, arith::SubFOp::create(lb, m, mNew));
+            l = arith::MulFOp::create(lb, l, c);
+            SmallVector<Value> acc;
+            Value cVec = vector::BroadcastOp::create(lb, v8f32, c);
+            for (int64_t i = 0; i < nv; ++i)
+              acc.push_back(arith::MulFOp::create(lb, state[2 + i], cVec));
+            for (int64_t jj = 0; jj < n; ++jj) {
+              Value j = le.addI(j0, jj);
+              Value p = math::ExpOp::create(
+                  lb, arith::SubFOp::create(lb, scores[jj], mNew));
+              l = arith::AddFOp::create(lb, l, p);
+              Value pVec = vector::BroadcastOp::create(lb, v8f32, p);
+              for (int64_t i = 0; i < nv; ++i) {
+                Value vv = vector::LoadOp::create(
+                    lb, v8f32, v, ValueRange{j, kvh, le.cIdx(8 * i)});
+                acc[i] = math::FmaOp::create(lb, pVec, vv, acc[i]);
+              }
+            }
+            SmallVector<Value> next = {mNew, l};
+            next.append(acc);
+            return next;
+          };
+          Value full = e.mulI(arith::DivUIOp::create(ib, end, e.cIdx(8)), 8);
+          auto blocks = scf::ForOp::create(
+              ib, e.cIdx(0), full, e.cIdx(8), init,
+              [&](OpBuilder &nb2, Location l2, Value j0, ValueRange st) {
+                ImplicitLocOpBuilder lb(l2, nb2);
+                scf::YieldOp::create(lb, step(lb, j0, 8, st));
+              });
+          auto tail = scf::ForOp::create(
+              ib, full, end, e.cIdx(1), blocks.getResults(),
+              [&](OpBuilder &nb2, Location l2, Value j, ValueRange st) {
+                ImplicitLocOpBuilder lb(l2, nb2);
+                scf::YieldOp::create(lb, step(lb, j, 1, st));
+              });
+          Value l = tail.getResult(1);
+          // An empty range (a query before the cache) gives zeros.
+          Value safe = arith::SelectOp::create(
+              ib,
+              arith::CmpFOp::create(ib, arith::CmpFPredicate::OGT, l,
+                                    Emit::f32(ib, 0.0)),
+              l, Emit::f32(ib, 1.0));
+          Value inv = vector::BroadcastOp::create(
+              ib, v8f32, arith::DivFOp::create(ib, Emit::f32(ib, 1.0), safe));
+          for (int64_t i = 0; i < nv; ++i)
+            vector::StoreOp::create(
+                ib, arith::MulFOp::create(ib, tail.getResult(2 + i), inv), out,
+                ValueRange{t, h, e.cIdx(8 * i)});
+        });
+    func::ReturnOp::create(b);
+  }
+
 private:
   ImplicitLocOpBuilder &b;
   KernelISA isa;
@@ -835,6 +958,39 @@ quantc::getOrCreateGatherRowsKernel(ModuleOp module, Type tableType,
                        KernelISA::Generic);
 }
 
+FailureOr<func::FuncOp> quantc::getOrCreateAttentionKernel(ModuleOp module,
+                                                           int64_t headSize,
+                                                           Type posType,
+                                                           Location loc) {
+  if (headSize <= 0 || headSize % 8 != 0 || headSize > 256)
+    return emitError(loc) << "no attention kernel for head size " << headSize
+                          << " (a multiple of 8 up to 256)";
+  std::string name = llvm::formatv("qc_kernel_attention_d{0}_{1}", headSize,
+                                   typeName(posType))
+                         .str();
+  if (auto existing = module.lookupSymbol<func::FuncOp>(name))
+    return existing;
+  MLIRContext *ctx = module.getContext();
+  auto f32 = Float32Type::get(ctx);
+  int64_t dyn = ShapedType::kDynamic;
+  auto qkv = MemRefType::get({dyn, dyn, headSize}, f32);
+  auto posMem = MemRefType::get({dyn}, posType);
+  func::FuncOp func = declareKernel(module, name, {qkv, qkv, qkv, posMem, qkv, f32},
+                                    loc, "attention", f32, posType,
+                                    KernelISA::Generic);
+  func->setAttr(qc::QCDialect::kKernelAttrName,
+                DictionaryAttr::get(
+                    ctx, llvm::to_vector(llvm::concat<const NamedAttribute>(
+                             func->getAttrOfType<DictionaryAttr>(
+                                     qc::QCDialect::kKernelAttrName)
+                                 .getValue(),
+                             ArrayRef<NamedAttribute>{NamedAttribute(
+                                 StringAttr::get(ctx, "head_size"),
+                                 IntegerAttr::get(IntegerType::get(ctx, 64),
+                                                  headSize))}))));
+  return func;
+}
+
 LogicalResult quantc::buildKernelBody(func::FuncOp func) {
   auto desc =
       func->getAttrOfType<DictionaryAttr>(qc::QCDialect::kKernelAttrName);
@@ -843,7 +999,8 @@ LogicalResult quantc::buildKernelBody(func::FuncOp func) {
   auto isaName = desc ? desc.getAs<StringAttr>("isa") : nullptr;
   std::optional<KernelISA> isa =
       isaName ? symbolizeKernelISA(isaName.getValue()) : std::nullopt;
-  if (!kind || !type || !isa || !hasQuantizedKernel(type.getValue()))
+  if (!kind || !type || !isa ||
+      (kind.getValue() != "attention" && !hasQuantizedKernel(type.getValue())))
     return func.emitError() << "malformed kernel descriptor " << desc;
   if (!func.isDeclaration())
     return success();
@@ -861,6 +1018,17 @@ LogicalResult quantc::buildKernelBody(func::FuncOp func) {
       emitter.emitQuantizedMatmul(func, element);
   } else if (kind.getValue() == "gather_rows") {
     emitter.emitGatherRows(func, element);
+  } else if (kind.getValue() == "attention") {
+    auto headSize = desc.getAs<IntegerAttr>("head_size");
+    if (!headSize)
+      return func.emitError() << "malformed kernel descriptor " << desc;
+    emitter.emitAttention(func, headSize.getInt());
+    // Exponentials as polynomials (no libm call per position).
+    RewritePatternSet patterns(ctx);
+    populateMathPolynomialApproximationPatterns(patterns);
+    if (failed(applyPatternsGreedily(func, std::move(patterns))))
+      return func.emitError() << "approximating the attention kernel's "
+                                 "exponentials failed";
   } else {
     return func.emitError() << "unknown kernel kind " << kind;
   }

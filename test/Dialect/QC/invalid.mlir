@@ -379,3 +379,27 @@ func.func @storage_c2(%t: tensor<8x32x!qc.block<q8_0>>) {
   %b = qc.storage %t : tensor<8x32x!qc.block<q8_0>> -> tensor<100xi8>
   return
 }
+
+// -----
+
+func.func @attention_c1(%q: tensor<1x4x64xf32>, %k: tensor<32x2x32xf32>, %p: tensor<1xi32>) {
+  // expected-error @+1 {{head size 64 differs from the cache's 32 (C1)}}
+  %o = qc.attention %q, %k, %k, %p {scale = 1.0 : f32} : tensor<1x4x64xf32>, tensor<32x2x32xf32>, tensor<32x2x32xf32>, tensor<1xi32> -> tensor<1x4x64xf32>
+  return
+}
+
+// -----
+
+func.func @attention_c2(%q: tensor<1x4x64xf32>, %k: tensor<32x3x64xf32>, %p: tensor<1xi32>) {
+  // expected-error @+1 {{3 key/value heads do not divide 4 query heads (C2)}}
+  %o = qc.attention %q, %k, %k, %p {scale = 1.0 : f32} : tensor<1x4x64xf32>, tensor<32x3x64xf32>, tensor<32x3x64xf32>, tensor<1xi32> -> tensor<1x4x64xf32>
+  return
+}
+
+// -----
+
+func.func @attention_c3(%q: tensor<1x4x64xf32>, %k: tensor<32x2x64xf32>, %p: tensor<2xi32>) {
+  // expected-error @+1 {{expects a 1-element position, got 'tensor<2xi32>' (C3)}}
+  %o = qc.attention %q, %k, %k, %p {scale = 1.0 : f32} : tensor<1x4x64xf32>, tensor<32x2x64xf32>, tensor<32x2x64xf32>, tensor<2xi32> -> tensor<1x4x64xf32>
+  return
+}

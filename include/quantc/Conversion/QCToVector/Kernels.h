@@ -68,6 +68,15 @@ mlir::FailureOr<mlir::func::FuncOp>
 getOrCreateGatherRowsKernel(mlir::ModuleOp module, mlir::Type tableType,
                             mlir::Type indexType, mlir::Location loc);
 
+/// The causal attention kernel for f32 queries and caches with `headSize`
+/// (a multiple of 8) elements per head and positions of integer type
+/// `posType`:
+///   (%q: memref<?x?xDxf32>, %k: memref<?x?xDxf32>, %v: memref<?x?xDxf32>,
+///    %pos: memref<?xiN>, %out: memref<?x?xDxf32>, %scale: f32)
+mlir::FailureOr<mlir::func::FuncOp>
+getOrCreateAttentionKernel(mlir::ModuleOp module, int64_t headSize,
+                           mlir::Type posType, mlir::Location loc);
+
 /// Builds the body of a kernel that getOrCreate*Kernel declared (a
 /// `func.func` with a `qc.kernel` descriptor). The bodies use memref.alloc
 /// and memref.dealloc for scratch space and LLVM intrinsics, so they are

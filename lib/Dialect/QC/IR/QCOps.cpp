@@ -309,3 +309,42 @@ LogicalResult StorageOp::verify() {
                          << inputType << " takes " << *size << " (C2)";
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// AttentionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult AttentionOp::verify() {
+  RankedTensorType q = getQuery().getType(), k = getKeys().getType(),
+                   v = getValues().getType(), r = getType();
+  // attention_c1
+  if (q.getRank() != 3 || k.getRank() != 3 || v.getRank() != 3 ||
+      r.getRank() != 3)
+    return emitOpError() << "expects rank-3 query, keys, values and result "
+                            "(C1)";
+  if (k != v)
+    return emitOpError() << "keys " << k << " and values " << v
+                         << " differ (C1)";
+  if (q != r)
+    return emitOpError() << "result " << r << " differs from the query " << q
+                         << " (C1)";
+  if (q.getElementType() != k.getElementType())
+    return emitOpError() << "query and cache element types differ (C1)";
+  if (failed(verifyCompatibleShape(ArrayRef(q.getDimSize(2)),
+                                   ArrayRef(k.getDimSize(2)))))
+    return emitOpError() << "head size " << q.getDimSize(2)
+                         << " differs from the cache's " << k.getDimSize(2)
+                         << " (C1)";
+  // attention_c2
+  int64_t h = q.getDimSize(1), hkv = k.getDimSize(1);
+  if (!ShapedType::isDynamic(h) && !ShapedType::isDynamic(hkv) &&
+      (hkv == 0 || h % hkv != 0))
+    return emitOpError() << hkv << " key/value heads do not divide " << h
+                         << " query heads (C2)";
+  // attention_c3
+  RankedTensorType pos = getPos().getType();
+  if (pos.getNumElements() != 1)
+    return emitOpError() << "expects a 1-element position, got " << pos
+                         << " (C3)";
+  return success();
+}

@@ -270,4 +270,48 @@ def QC_StorageOp : QC_Op<"storage", [Pure]> {
   let hasVerifier = 1;
 }
 
+def QC_AttentionOp : QC_Op<"attention", [Pure]> {
+  let summary = "causal grouped-query attention over a key/value cache";
+  let description = [{
+    For each of the `T` queries (query `t` at position `pos + t`) and each of
+    the `H` heads, attends to the cache positions `0 .. pos + t`:
+
+    ```
+    s[j]    = scale * dot(query[t, h, :], keys[j, h / (H / Hkv), :])
+    out[t, h, :] = sum_j softmax(s)[j] * values[j, h / (H / Hkv), :]
+    ```
+
+    The cache holds `C` positions of `Hkv` key/value heads; the keys and
+    values of the `T` new tokens must already be in it (at `pos .. pos + T`).
+    Only the filled part of the cache is read, so the cost grows with the
+    position, not with `C`. `pos` is a 1-element i32 or i64 tensor, a value
+    known only at run time.
+
+    Constraints:
+    - (C1) `query` is `T x H x D`, `keys` and `values` are `C x Hkv x D`,
+      `result` is `T x H x D`, all of the same float element type.
+    - (C2) `Hkv` divides `H`.
+    - (C3) `pos` is a 1-element tensor of i32 or i64.
+
+    Example:
+
+    ```mlir
+    %o = qc.attention %q, %k, %v, %pos {scale = 0.125 : f32}
+        : tensor<1x32x64xf32>, tensor<2048x8x64xf32>, tensor<2048x8x64xf32>,
+          tensor<1xi32> -> tensor<1x32x64xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[AnyFloat]>:$query,
+                       RankedTensorOf<[AnyFloat]>:$keys,
+                       RankedTensorOf<[AnyFloat]>:$values,
+                       RankedTensorOf<[I32, I64]>:$pos,
+                       F32Attr:$scale);
+  let results = (outs RankedTensorOf<[AnyFloat]>:$result);
+  let assemblyFormat = [{
+    $query `,` $keys `,` $values `,` $pos attr-dict `:` type($query) `,`
+    type($keys) `,` type($values) `,` type($pos) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // QUANTC_DIALECT_QC_IR_QCOPS_TD
