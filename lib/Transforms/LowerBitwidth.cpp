@@ -16,12 +16,14 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
 namespace quantc {
@@ -74,6 +76,108 @@ std::pair<Value, Value> allocResult(ImplicitLocOpBuilder &b,
   return {alloc, view};
 }
 
+/// An elementwise consumer of a 2-D matmul that can run in the kernel's
+/// store: a linalg.generic whose iterators are parallel, that reads the
+/// matmul's result through the identity map and its other f32 inputs by
+/// (m, n) or by n (a bias), does not read its output, and whose body is
+/// arith/math on scalars. Bias adds, activations (ReLU, SiLU, GELU's
+/// polynomials) and residual adds have this form once elementwise ops are
+/// linalg.
+struct EpilogueMatch {
+  linalg::GenericOp generic;
+  unsigned resultOperand; ///< index of the matmul result among the inputs
+  SmallVector<Value> extras;
+  SmallVector<int64_t> extraRanks;
+};
+
+std::optional<EpilogueMatch> matchEpilogue(qc::MatmulOp op) {
+  Value result = op.getResult();
+  auto type = cast<RankedTensorType>(result.getType());
+  if (type.getRank() != 2 || !type.getElementType().isF32() ||
+      !result.hasOneUse())
+    return std::nullopt;
+  auto generic = dyn_cast<linalg::GenericOp>(*result.getUsers().begin());
+  if (!generic || generic.getNumResults() != 1 ||
+      generic.getNumDpsInits() != 1 ||
+      generic.getNumParallelLoops() != generic.getNumLoops() ||
+      generic.getNumLoops() != 2 || generic.getResult(0).getType() != type)
+    return std::nullopt;
+  MLIRContext *ctx = op.getContext();
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(2, ctx);
+  AffineMap byColumn =
+      AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx);
+  if (generic.getIndexingMapsArray().back() != identity)
+    return std::nullopt;
+  EpilogueMatch match{generic, 0, {}, {}};
+  bool sawResult = false;
+  for (OpOperand *input : generic.getDpsInputOperands()) {
+    AffineMap map = generic.getMatchingIndexingMap(input);
+    auto inputType = dyn_cast<RankedTensorType>(input->get().getType());
+    if (!inputType || !inputType.getElementType().isF32())
+      return std::nullopt;
+    if (input->get() == result) {
+      if (sawResult || map != identity)
+        return std::nullopt;
+      sawResult = true;
+      match.resultOperand = input->getOperandNumber();
+      continue;
+    }
+    if (map == identity && inputType == type) {
+      match.extraRanks.push_back(2);
+    } else if (map == byColumn && inputType.getRank() == 1 &&
+               inputType.getDimSize(0) == type.getDimSize(1)) {
+      match.extraRanks.push_back(1);
+    } else {
+      return std::nullopt;
+    }
+    match.extras.push_back(input->get());
+  }
+  Block &body = generic.getRegion().front();
+  if (!sawResult || !body.getArguments().back().use_empty())
+    return std::nullopt;
+  for (Operation &inner : body.without_terminator())
+    if (!isa<arith::ArithDialect, math::MathDialect>(inner.getDialect()) ||
+        inner.getNumRegions() != 0)
+      return std::nullopt;
+  return match;
+}
+
+/// The private scalar function (acc, extras...) -> f32 holding the
+/// generic's body.
+FlatSymbolRefAttr createEpilogueFunction(EpilogueMatch &match,
+                                         ModuleOp module) {
+  MLIRContext *ctx = module.getContext();
+  auto f32 = Float32Type::get(ctx);
+  SmallVector<Type> args(1 + match.extras.size(), f32);
+  std::string name;
+  for (int64_t i = 0;; ++i) {
+    name = "qc_epilogue_" + std::to_string(i);
+    if (!module.lookupSymbol(name))
+      break;
+  }
+  OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
+  auto fn = func::FuncOp::create(mb, match.generic.getLoc(), name,
+                                 mb.getFunctionType(args, {f32}));
+  fn.setPrivate();
+  Block *entry = fn.addEntryBlock();
+  OpBuilder b = OpBuilder::atBlockEnd(entry);
+  Block &body = match.generic.getRegion().front();
+  IRMapping mapping;
+  unsigned next = 1;
+  for (OpOperand *input : match.generic.getDpsInputOperands()) {
+    BlockArgument arg = body.getArgument(input->getOperandNumber());
+    mapping.map(arg, input->getOperandNumber() == match.resultOperand
+                         ? entry->getArgument(0)
+                         : entry->getArgument(next++));
+  }
+  for (Operation &inner : body.without_terminator())
+    b.clone(inner, mapping);
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  func::ReturnOp::create(b, match.generic.getLoc(),
+                         mapping.lookup(yield.getOperand(0)));
+  return FlatSymbolRefAttr::get(fn);
+}
+
 LogicalResult lowerMatmul(qc::MatmulOp op, KernelISA isa) {
   ImplicitLocOpBuilder b(op.getLoc(), op);
   auto module = op->getParentOfType<ModuleOp>();
@@ -93,8 +197,12 @@ LogicalResult lowerMatmul(qc::MatmulOp op, KernelISA isa) {
                             << " (supported: q4_0, q4_1, q5_0, q5_1, q8_0, "
                                "q2_K..q6_K, 4- and 8-bit !qc.group with "
                                "groups of 32 or more, f32, f16, bf16)";
-  FailureOr<func::FuncOp> kernel =
-      getOrCreateMatmulKernel(module, weightElement, isa, op.getLoc());
+  std::optional<EpilogueMatch> epilogue = matchEpilogue(op);
+  FlatSymbolRefAttr epilogueFn =
+      epilogue ? createEpilogueFunction(*epilogue, module) : nullptr;
+  FailureOr<func::FuncOp> kernel = getOrCreateMatmulKernel(
+      module, weightElement, isa, op.getLoc(), epilogueFn,
+      epilogue ? ArrayRef<int64_t>(epilogue->extraRanks) : ArrayRef<int64_t>());
   if (failed(kernel))
     return failure();
 
@@ -126,7 +234,11 @@ LogicalResult lowerMatmul(qc::MatmulOp op, KernelISA isa) {
   if (failed(wBuf))
     return failure();
   auto [yAlloc, yView] = allocResult(b, y2Type, dynSizes);
-  func::CallOp::create(b, *kernel, ValueRange{xBuf, *wBuf, yView});
+  SmallVector<Value> operands = {xBuf, *wBuf, yView};
+  if (epilogue)
+    for (Value extra : epilogue->extras)
+      operands.push_back(asDynamicBuffer(b, extra));
+  func::CallOp::create(b, *kernel, operands);
   Value y = bufferization::ToTensorOp::create(b, y2Type, yAlloc,
                                               /*restrict=*/b.getUnitAttr(),
                                               /*writable=*/b.getUnitAttr());
@@ -138,7 +250,13 @@ LogicalResult lowerMatmul(qc::MatmulOp op, KernelISA isa) {
     y = tensor::ExpandShapeOp::create(b, resultType, y, collapse);
   else if (y.getType() != resultType)
     y = tensor::CastOp::create(b, resultType, y);
-  op.replaceAllUsesWith(y);
+  if (epilogue) {
+    // The generic's result is the kernel's.
+    epilogue->generic.getResult(0).replaceAllUsesWith(y);
+    epilogue->generic.erase();
+  } else {
+    op.replaceAllUsesWith(y);
+  }
   op.erase();
   return success();
 }

@@ -162,3 +162,55 @@ func.func @attention(%q: tensor<1x4x64xf32>, %k: tensor<32x2x64xf32>, %v: tensor
   %o = qc.attention %q, %k, %v, %pos {scale = 0.125 : f32} : tensor<1x4x64xf32>, tensor<32x2x64xf32>, tensor<32x2x64xf32>, tensor<1xi32> -> tensor<1x4x64xf32>
   return %o : tensor<1x4x64xf32>
 }
+
+// -----
+
+// Tests epilogue fusion: the bias add, ReLU and residual add that consume
+// the matmul run in the kernel's store, through a scalar function holding
+// the generic's body; the kernel takes the bias (by column) and the
+// residual (by row and column) after the output.
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#col = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func @epilogue
+// CHECK-NOT: linalg.generic
+// CHECK: call @qc_kernel_matmul_q8_0_avx512vnni_qc_epilogue_0(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (memref<?x?xf32>, memref<?xi8>, memref<?x?xf32>, memref<?xf32>, memref<?x?xf32>) -> ()
+// CHECK: func.func private @qc_epilogue_0(%[[ACC:.*]]: f32, %[[B:.*]]: f32, %[[R:.*]]: f32) -> f32
+// CHECK: %[[S:.*]] = arith.addf %[[ACC]], %[[B]] : f32
+// CHECK: %[[M:.*]] = arith.maximumf %[[S]], %{{.*}} : f32
+// CHECK: %[[T:.*]] = arith.addf %[[M]], %[[R]] : f32
+// CHECK: return %[[T]] : f32
+// CHECK: {qc.kernel = {epilogue = @qc_epilogue_0, isa = "avx512vnni", kind = "matmul", type = !qc.block<q8_0>}}
+// VNNI-LABEL: func.func private @qc_kernel_matmul_q8_0_avx512vnni_qc_epilogue_0
+// VNNI: %[[V:.*]] = func.call @qc_epilogue_0(%{{.*}}, %{{.*}}, %{{.*}}) : (f32, f32, f32) -> f32
+// VNNI: memref.store %[[V]]
+func.func @epilogue(%x: tensor<2x64xf32>, %w: tensor<8x64x!qc.block<q8_0>>, %b: tensor<8xf32>, %r: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  %y = qc.matmul %x, %w : tensor<2x64xf32>, tensor<8x64x!qc.block<q8_0>> -> tensor<2x8xf32>
+  %e = tensor.empty() : tensor<2x8xf32>
+  %z = linalg.generic {indexing_maps = [#id, #col, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%y, %b, %r : tensor<2x8xf32>, tensor<8xf32>, tensor<2x8xf32>) outs(%e : tensor<2x8xf32>) {
+  ^bb0(%a: f32, %bb: f32, %rr: f32, %o: f32):
+    %s = arith.addf %a, %bb : f32
+    %zero = arith.constant 0.0 : f32
+    %m = arith.maximumf %s, %zero : f32
+    %t = arith.addf %m, %rr : f32
+    linalg.yield %t : f32
+  } -> tensor<2x8xf32>
+  return %z : tensor<2x8xf32>
+}
+
+// -----
+
+// Tests that a consumer reading its output, or a second use of the matmul,
+// keeps the generic.
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @no_epilogue
+// CHECK: call @qc_kernel_matmul_q8_0_avx512vnni(
+// CHECK: linalg.generic
+func.func @no_epilogue(%x: tensor<2x64xf32>, %w: tensor<8x64x!qc.block<q8_0>>, %acc: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  %y = qc.matmul %x, %w : tensor<2x64xf32>, tensor<8x64x!qc.block<q8_0>> -> tensor<2x8xf32>
+  %z = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%y : tensor<2x8xf32>) outs(%acc : tensor<2x8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %a, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<2x8xf32>
+  return %z : tensor<2x8xf32>
+}

@@ -193,6 +193,15 @@ def QCLowerBitwidthPass : Pass<"qc-lower-bitwidth", "::mlir::ModuleOp"> {
     FMA kernel. One kernel is emitted per weight type and reused by every
     op of that type.
 
+    Fusion: when the only use of a 2-D `qc.matmul` is an elementwise
+    `linalg.generic` (all loops parallel, the matmul read through the
+    identity map, other f32 inputs read by (row, column) or by column, its
+    output not read, a body of arith/math ops), the generic runs in the
+    kernel's store: its body becomes a private scalar function
+    `@qc_epilogue_<n>` that the kernel calls on each output with the other
+    inputs' elements. Bias adds, activations and residual adds after a
+    matmul thus cost no pass over the output.
+
     The kernels are declared here (private functions with a `qc.kernel`
     descriptor) and their bodies built by `qc-build-kernels` after
     bufferization. The call site works on buffers: the operands enter through

@@ -124,6 +124,33 @@ class KernelEmitter {
 public:
   KernelEmitter(ImplicitLocOpBuilder &b, KernelISA isa) : b(b), isa(isa) {}
 
+  /// The fused epilogue: y[m, n] = epilogue(sum, extras[i][n or m, n]...).
+  struct Epilogue {
+    FlatSymbolRefAttr fn;
+    SmallVector<Value> extras; ///< memref<?xf32> (by n) or memref<?x?xf32>
+  };
+  Epilogue *epilogue = nullptr;
+  KernelEmitter &with(Epilogue *e) {
+    epilogue = e;
+    return *this;
+  }
+
+  /// Stores one output element, through the epilogue when there is one.
+  void storeResult(Value sum, Value y, Value m, Value n) {
+    if (epilogue && epilogue->fn) {
+      SmallVector<Value> args = {sum};
+      for (Value extra : epilogue->extras) {
+        auto type = cast<MemRefType>(extra.getType());
+        args.push_back(memref::LoadOp::create(
+            b, extra, type.getRank() == 1 ? ValueRange{n} : ValueRange{m, n}));
+      }
+      sum = func::CallOp::create(b, epilogue->fn, TypeRange{b.getF32Type()},
+                                 args)
+                .getResult(0);
+    }
+    memref::StoreOp::create(b, sum, y, ValueRange{m, n});
+  }
+
   /// Tile shape per ISA: R weight rows x C activation columns.
   std::pair<int64_t, int64_t> tileShape() const {
     switch (isa) {
@@ -247,6 +274,8 @@ public:
     b.setInsertionPointToStart(entry);
     Value x = entry->getArgument(0), w = entry->getArgument(1),
           y = entry->getArgument(2);
+    if (epilogue)
+      epilogue->extras.assign(entry->args_begin() + 3, entry->args_end());
     std::unique_ptr<BlockDecoder> proto = BlockDecoder::create(format, isa);
     const int64_t wpb = proto->weightsPerBlock(), bpb = proto->bytesPerBlock(),
                   groups = proto->groupsPerBlock(), off = proto->offset();
@@ -290,6 +319,7 @@ public:
     emitTiles(M, N, R, C, [&](ImplicitLocOpBuilder &ib, int64_t r, int64_t c,
                               Value n0, Value m0) {
       KernelEmitter inner(ib, isa);
+      inner.with(epilogue);
       inner.emitQuantizedTile(format, r, c, n0, m0, w, y, K, G, nb, rowBytes,
                               aq, ad, anc, at, as, wpb, bpb, groups, off,
                               minKind);
@@ -581,7 +611,7 @@ public:
           for (int64_t sl = 0; sl < A; ++sl)
             sum = arith::AddFOp::create(b, sum,
                                         results[A * P + sl * P + r * C + c]);
-        memref::StoreOp::create(b, sum, y, ValueRange{addI(m0, c), addI(n0, r)});
+        storeResult(sum, y, addI(m0, c), addI(n0, r));
       }
   }
 
@@ -613,6 +643,8 @@ public:
     b.setInsertionPointToStart(entry);
     Value x = entry->getArgument(0), w = entry->getArgument(1),
           y = entry->getArgument(2);
+    if (epilogue)
+      epilogue->extras.assign(entry->args_begin() + 3, entry->args_end());
     int64_t eb = elt.getIntOrFloatBitWidth() / 8;
     Value M = memref::DimOp::create(b, x, 0);
     Value K = memref::DimOp::create(b, x, 1);
@@ -623,6 +655,7 @@ public:
     emitTiles(M, N, R, C, [&](ImplicitLocOpBuilder &ib, int64_t R, int64_t C,
                               Value n0, Value m0) {
       KernelEmitter e(ib, isa);
+      e.with(epilogue);
       auto v8f32 = VectorType::get({8}, ib.getF32Type());
       SmallVector<Value> inits;
       for (int64_t i = 0; i < R * C; ++i)
@@ -666,8 +699,7 @@ public:
                 scf::YieldOp::create(
                     lb, ValueRange{math::FmaOp::create(lb, xk, wk, in[0])});
               });
-          memref::StoreOp::create(ib, tail.getResult(0), y,
-                                  ValueRange{e.addI(m0, c), e.addI(n0, r)});
+          e.storeResult(tail.getResult(0), y, e.addI(m0, c), e.addI(n0, r));
         }
     });
     func::ReturnOp::create(b);
@@ -906,10 +938,9 @@ bool quantc::hasQuantizedKernel(Type type) {
   return isDecodable(type) || isFloatWeight(type);
 }
 
-FailureOr<func::FuncOp> quantc::getOrCreateMatmulKernel(ModuleOp module,
-                                                        Type weightType,
-                                                        KernelISA isa,
-                                                        Location loc) {
+FailureOr<func::FuncOp> quantc::getOrCreateMatmulKernel(
+    ModuleOp module, Type weightType, KernelISA isa, Location loc,
+    FlatSymbolRefAttr epilogue, ArrayRef<int64_t> extraRanks) {
   if (!hasQuantizedKernel(weightType))
     return emitError(loc) << "no matmul kernel for weights of type "
                           << weightType;
@@ -919,6 +950,8 @@ FailureOr<func::FuncOp> quantc::getOrCreateMatmulKernel(ModuleOp module,
   std::string name = llvm::formatv("qc_kernel_matmul_{0}_{1}",
                                    typeName(weightType), isaName)
                          .str();
+  if (epilogue)
+    name += "_" + epilogue.getValue().str();
   if (auto existing = module.lookupSymbol<func::FuncOp>(name))
     return existing;
   MLIRContext *ctx = module.getContext();
@@ -926,11 +959,24 @@ FailureOr<func::FuncOp> quantc::getOrCreateMatmulKernel(ModuleOp module,
                    memref::MemRefDialect, scf::SCFDialect,
                    vector::VectorDialect, LLVM::LLVMDialect>();
   auto f32 = Float32Type::get(ctx);
+  auto dyn1 = MemRefType::get({ShapedType::kDynamic}, f32);
   auto dyn2 = MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic}, f32);
   auto bytes =
       MemRefType::get({ShapedType::kDynamic}, IntegerType::get(ctx, 8));
-  return declareKernel(module, name, {dyn2, bytes, dyn2}, loc, "matmul",
-                       weightType, Type(), isa);
+  SmallVector<Type> args = {dyn2, bytes, dyn2};
+  for (int64_t rank : extraRanks)
+    args.push_back(rank == 1 ? Type(dyn1) : Type(dyn2));
+  func::FuncOp func = declareKernel(module, name, args, loc, "matmul",
+                                    weightType, Type(), isa);
+  if (epilogue) {
+    auto desc = func->getAttrOfType<DictionaryAttr>(
+        qc::QCDialect::kKernelAttrName);
+    NamedAttrList fields(desc);
+    fields.set("epilogue", epilogue);
+    func->setAttr(qc::QCDialect::kKernelAttrName,
+                  fields.getDictionary(ctx));
+  }
+  return func;
 }
 
 FailureOr<func::FuncOp>
@@ -1011,7 +1057,14 @@ LogicalResult quantc::buildKernelBody(func::FuncOp func) {
   ImplicitLocOpBuilder b(func.getLoc(), ctx);
   KernelEmitter emitter(b, *isa);
   Type element = type.getValue();
+  KernelEmitter::Epilogue epilogue;
   if (kind.getValue() == "matmul") {
+    if (auto fn = desc.getAs<FlatSymbolRefAttr>("epilogue")) {
+      epilogue.fn = fn;
+      // The extras follow x, w, y; the body is added below, so refer to the
+      // block arguments once it exists (emit* create the entry block).
+    }
+    emitter.with(&epilogue);
     if (isFloatWeight(element))
       emitter.emitFloatMatmul(func, element);
     else

@@ -44,11 +44,9 @@ struct CPULoweringPipelineOptions
 void quantc::buildCPULoweringPipeline(OpPassManager &pm,
                                       int64_t minParallelIterations,
                                       StringRef kernelISA) {
-  // Quantized matmuls and row gathers become calls of kernels on the
-  // weights' packed bytes.
-  QCLowerBitwidthPassOptions lowerBitwidth;
-  lowerBitwidth.isa = kernelISA.str();
-  pm.addPass(createQCLowerBitwidthPass(lowerBitwidth));
+  // Constant int8 weights dequantized into matmuls (ONNX QDQ) become
+  // qc.matmul on weights repacked at compile time.
+  pm.addPass(createQCFuseDequantMatmulPass());
 
   // The descriptor has been read; the tensors are about to become memrefs.
   pm.addNestedPass<func::FuncOp>(createQCCPUStripModelAttrsPass());
@@ -65,6 +63,13 @@ void quantc::buildCPULoweringPipeline(OpPassManager &pm,
   pm.addPass(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+
+  // Quantized matmuls, row gathers and attention become calls of kernels on
+  // the weights' packed bytes; an elementwise consumer of a matmul (bias,
+  // activation, residual) is fused into the kernel's store.
+  QCLowerBitwidthPassOptions lowerBitwidth;
+  lowerBitwidth.isa = kernelISA.str();
+  pm.addPass(createQCLowerBitwidthPass(lowerBitwidth));
 
   // Buffers: identity layouts at function boundaries so that the entry
   // wrapper can describe each argument with a static descriptor; results

@@ -58,9 +58,17 @@ bool hasQuantizedKernel(mlir::Type type);
 /// `weightType` (inserted at the end of `module` on first use; its body is
 /// built by buildKernelBody). Fails with a diagnostic at `loc` for a
 /// type without a kernel.
+///
+/// With `epilogue` (a private `(f32, f32...) -> f32` function), the kernel
+/// takes one more buffer per `extraRanks` entry after y (rank 1: indexed by
+/// the output column, a bias; rank 2: by (row, column)) and stores
+/// `epilogue(sum, extra[...]...)`: a bias, activation or residual add fused
+/// into the matmul's store.
 mlir::FailureOr<mlir::func::FuncOp>
 getOrCreateMatmulKernel(mlir::ModuleOp module, mlir::Type weightType,
-                        KernelISA isa, mlir::Location loc);
+                        KernelISA isa, mlir::Location loc,
+                        mlir::FlatSymbolRefAttr epilogue = {},
+                        llvm::ArrayRef<int64_t> extraRanks = {});
 
 /// The row-gather kernel for a table of element type `tableType` and
 /// indices of integer type `indexType`.
