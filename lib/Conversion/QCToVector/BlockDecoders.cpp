@@ -312,6 +312,7 @@ public:
   explicit Q8_0(bool unsignedDot) : unsignedDot(unsignedDot) {
     bytes = 34, qOffset = unsignedDot ? 128 : 0;
   }
+  bool decodesByLoad() const override { return true; }
   void prepare(ImplicitLocOpBuilder &b, Value w, Value base) override {
     this->w = w, this->base = base, d = Emit::half(b, w, base);
   }
@@ -560,6 +561,7 @@ public:
       break;
     }
   }
+  bool decodesByLoad() const override { return type.getBits() == 8; }
   void prepare(ImplicitLocOpBuilder &b, Value w, Value base) override {
     this->w = w, this->base = base;
     FloatType st = type.getScaleType();

@@ -65,6 +65,9 @@ public:
   int64_t groupsPerBlock() const { return groups; }
   /// Subtracted from every unsigned q.
   int64_t offset() const { return qOffset; }
+  /// Whether decoding a group is (about) a plain load of 32 bytes: 8-bit
+  /// codes, which leave registers free for larger tiles.
+  virtual bool decodesByLoad() const { return false; }
   /// Whether groups carry mins.
   bool hasMins() const { return minKind != MinKind::None; }
   MinKind getMinKind() const { return minKind; }
