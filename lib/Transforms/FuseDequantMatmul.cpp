@@ -72,8 +72,9 @@ LogicalResult fuse(linalg::MatmulOp matmul, SymbolTable &symbols,
   auto rhsType = dyn_cast<RankedTensorType>(rhs.getType());
   auto resultType =
       dyn_cast<RankedTensorType>(matmul.getResultTensors().front().getType());
-  if (!lhsType || !rhsType || !resultType || !lhsType.getElementType().isF32() ||
-      !rhsType.hasStaticShape() || resultType.getElementType() != lhsType.getElementType())
+  if (!lhsType || !rhsType || !resultType ||
+      !lhsType.getElementType().isF32() || !rhsType.hasStaticShape() ||
+      resultType.getElementType() != lhsType.getElementType())
     return failure();
   int64_t K = rhsType.getDimSize(0), N = rhsType.getDimSize(1);
   if (K % 32 != 0)
@@ -107,10 +108,9 @@ LogicalResult fuse(linalg::MatmulOp matmul, SymbolTable &symbols,
 
   std::vector<Channel> channels(N);
   for (int64_t n = 0; n < N; ++n)
-    channels[n] = perAxis ? Channel{perAxis.getScales()[n],
-                                    perAxis.getZeroPoints()[n]}
-                          : Channel{quantType.getScale(),
-                                    quantType.getZeroPoint()};
+    channels[n] =
+        perAxis ? Channel{perAxis.getScales()[n], perAxis.getZeroPoints()[n]}
+                : Channel{quantType.getScale(), quantType.getZeroPoint()};
   bool zeroPoints = !isSigned || llvm::any_of(channels, [](const Channel &c) {
     return c.zeroPoint != 0;
   });
@@ -126,12 +126,13 @@ LogicalResult fuse(linalg::MatmulOp matmul, SymbolTable &symbols,
   while (K % G != 0)
     G /= 2;
   MLIRContext *ctx = matmul.getContext();
-  auto groupType = qc::GroupType::get(
-      ctx, 8, G, Float32Type::get(ctx),
-      zeroPoints ? qc::GroupOffset::zero_point : qc::GroupOffset::none);
+  auto groupType = qc::GroupType::get(ctx, 8, G, Float32Type::get(ctx),
+                                      zeroPoints ? qc::GroupOffset::zero_point
+                                                 : qc::GroupOffset::none);
   int64_t blockBytes = groupType.getBytesPerBlock();
   int64_t total = N * (K / G) * blockBytes;
-  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(total, alignof(uint64_t));
+  AsmResourceBlob blob =
+      HeapAsmResourceBlob::allocate(total, alignof(uint64_t));
   MutableArrayRef<char> out = blob.getMutableData();
   char *p = out.data();
   for (int64_t n = 0; n < N; ++n) {
@@ -163,16 +164,16 @@ LogicalResult fuse(linalg::MatmulOp matmul, SymbolTable &symbols,
   auto dataType = RankedTensorType::get({total}, mb.getI8Type());
   auto data = DenseResourceElementsAttr::get(dataType, name, std::move(blob));
   auto weightType = RankedTensorType::get({N, K}, groupType);
-  auto global = qc::GlobalOp::create(mb, constant.getLoc(),
-                                     mb.getStringAttr(name),
-                                     TypeAttr::get(weightType), data);
+  auto global =
+      qc::GlobalOp::create(mb, constant.getLoc(), mb.getStringAttr(name),
+                           TypeAttr::get(weightType), data);
   symbols.insert(global);
 
   OpBuilder b(matmul);
   Value weight = qc::WeightOp::create(b, constant.getLoc(), weightType,
                                       FlatSymbolRefAttr::get(global));
-  Value result = qc::MatmulOp::create(b, matmul.getLoc(), resultType, lhs,
-                                      weight);
+  Value result =
+      qc::MatmulOp::create(b, matmul.getLoc(), resultType, lhs, weight);
   matmul.getResultTensors().front().replaceAllUsesWith(result);
   matmul.erase();
   return success();

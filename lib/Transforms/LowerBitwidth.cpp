@@ -16,8 +16,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -44,17 +44,16 @@ Value asDynamicBuffer(ImplicitLocOpBuilder &b, Value value) {
   Value buffer = bufferization::ToBufferOp::create(b, staticType, value,
                                                    /*read_only=*/true);
   SmallVector<int64_t> dyn(type.getRank(), ShapedType::kDynamic);
-  return memref::CastOp::create(
-      b, MemRefType::get(dyn, type.getElementType()), buffer);
+  return memref::CastOp::create(b, MemRefType::get(dyn, type.getElementType()),
+                                buffer);
 }
 
 /// The packed bytes of `weight` as a read-only memref<?xi8>.
 FailureOr<Value> weightBytes(ImplicitLocOpBuilder &b, Operation *op,
                              Value weight) {
   auto type = cast<RankedTensorType>(weight.getType());
-  FailureOr<int64_t> size = qc::getStorageSize(type, [&] {
-    return op->emitOpError() << "weight: ";
-  });
+  FailureOr<int64_t> size =
+      qc::getStorageSize(type, [&] { return op->emitOpError() << "weight: "; });
   if (failed(size))
     return failure();
   auto bytesType = RankedTensorType::get({*size}, b.getI8Type());
@@ -68,8 +67,8 @@ std::pair<Value, Value> allocResult(ImplicitLocOpBuilder &b,
                                     RankedTensorType type,
                                     ValueRange dynSizes) {
   auto memrefType = MemRefType::get(type.getShape(), type.getElementType());
-  Value alloc = memref::AllocOp::create(b, memrefType, dynSizes,
-                                        b.getI64IntegerAttr(64));
+  Value alloc =
+      memref::AllocOp::create(b, memrefType, dynSizes, b.getI64IntegerAttr(64));
   SmallVector<int64_t> dyn(type.getRank(), ShapedType::kDynamic);
   Value view = memref::CastOp::create(
       b, MemRefType::get(dyn, type.getElementType()), alloc);
@@ -104,8 +103,7 @@ std::optional<EpilogueMatch> matchEpilogue(qc::MatmulOp op) {
     return std::nullopt;
   MLIRContext *ctx = op.getContext();
   AffineMap identity = AffineMap::getMultiDimIdentityMap(2, ctx);
-  AffineMap byColumn =
-      AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx);
+  AffineMap byColumn = AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx);
   if (generic.getIndexingMapsArray().back() != identity)
     return std::nullopt;
   EpilogueMatch match{generic, 0, {}, {}};
@@ -192,11 +190,11 @@ LogicalResult lowerMatmul(qc::MatmulOp op, KernelISA isa) {
                             << weightType;
   Type weightElement = weightType.getElementType();
   if (!hasQuantizedKernel(weightElement))
-    return op.emitOpError() << "has no kernel for weights of type "
-                            << weightElement
-                            << " (supported: q4_0, q4_1, q5_0, q5_1, q8_0, "
-                               "q2_K..q6_K, 4- and 8-bit !qc.group with "
-                               "groups of 32 or more, f32, f16, bf16)";
+    return op.emitOpError()
+           << "has no kernel for weights of type " << weightElement
+           << " (supported: q4_0, q4_1, q5_0, q5_1, q8_0, "
+              "q2_K..q6_K, 4- and 8-bit !qc.group with "
+              "groups of 32 or more, f32, f16, bf16)";
   std::optional<EpilogueMatch> epilogue = matchEpilogue(op);
   FlatSymbolRefAttr epilogueFn =
       epilogue ? createEpilogueFunction(*epilogue, module) : nullptr;
@@ -244,8 +242,8 @@ LogicalResult lowerMatmul(qc::MatmulOp op, KernelISA isa) {
                                               /*writable=*/b.getUnitAttr());
   auto resultType = op.getType();
   if (rank == 1)
-    y = tensor::CollapseShapeOp::create(
-        b, resultType, y, ArrayRef<ReassociationIndices>{{0, 1}});
+    y = tensor::CollapseShapeOp::create(b, resultType, y,
+                                        ArrayRef<ReassociationIndices>{{0, 1}});
   else if (rank > 2)
     y = tensor::ExpandShapeOp::create(b, resultType, y, collapse);
   else if (y.getType() != resultType)
@@ -290,9 +288,8 @@ LogicalResult lowerGatherRows(qc::GatherRowsOp op) {
     dynSizes.push_back(tensor::DimOp::create(b, op.getIndices(), 0));
   auto [alloc, view] = allocResult(b, resultType, dynSizes);
   func::CallOp::create(b, *kernel, ValueRange{*table, ids, view});
-  Value out = bufferization::ToTensorOp::create(b, resultType, alloc,
-                                                b.getUnitAttr(),
-                                                b.getUnitAttr());
+  Value out = bufferization::ToTensorOp::create(
+      b, resultType, alloc, b.getUnitAttr(), b.getUnitAttr());
   op.replaceAllUsesWith(out);
   op.erase();
   return success();
@@ -343,17 +340,17 @@ LogicalResult lowerAttention(qc::AttentionOp op) {
     if (qType.isDynamicDim(i))
       dynSizes.push_back(tensor::DimOp::create(b, op.getQuery(), i));
   auto outType = MemRefType::get(qType.getShape(), qType.getElementType());
-  Value out = memref::AllocOp::create(b, outType, dynSizes,
-                                      b.getI64IntegerAttr(64));
+  Value out =
+      memref::AllocOp::create(b, outType, dynSizes, b.getI64IntegerAttr(64));
   Value outView = memref::CastOp::create(
-      b, MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic, D},
-                         qType.getElementType()),
+      b,
+      MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic, D},
+                      qType.getElementType()),
       out);
   Value scale = arith::ConstantOp::create(b, op.getScaleAttr());
   func::CallOp::create(b, *kernel, ValueRange{q, k, v, pos, outView, scale});
-  Value result = bufferization::ToTensorOp::create(b, qType, out,
-                                                   b.getUnitAttr(),
-                                                   b.getUnitAttr());
+  Value result = bufferization::ToTensorOp::create(
+      b, qType, out, b.getUnitAttr(), b.getUnitAttr());
   op.replaceAllUsesWith(result);
   op.erase();
   return success();

@@ -38,8 +38,7 @@ Value Emit::splat(ImplicitLocOpBuilder &b, Type element, int64_t n,
                   int64_t value) {
   auto type = VectorType::get({n}, element);
   return arith::ConstantOp::create(
-      b, type,
-      DenseElementsAttr::get(type, b.getIntegerAttr(element, value)));
+      b, type, DenseElementsAttr::get(type, b.getIntegerAttr(element, value)));
 }
 
 Value Emit::splatF(ImplicitLocOpBuilder &b, int64_t n, double value) {
@@ -66,8 +65,8 @@ Value Emit::byte(ImplicitLocOpBuilder &b, Value w, Value at) {
 
 Value Emit::half(ImplicitLocOpBuilder &b, Value w, Value at) {
   Value two = bytes(b, w, at, 2);
-  Value h = vector::BitCastOp::create(
-      b, VectorType::get({1}, b.getF16Type()), two);
+  Value h =
+      vector::BitCastOp::create(b, VectorType::get({1}, b.getF16Type()), two);
   Value e = vector::ExtractOp::create(b, h, ArrayRef<int64_t>{0});
   return arith::ExtFOp::create(b, b.getF32Type(), e);
 }
@@ -143,9 +142,8 @@ Value spreadBits(ImplicitLocOpBuilder &b, Value w, Value at, int64_t value) {
   Value set = arith::AndIOp::create(b, spread, bitMask);
   Value zero = Emit::splat(b, b.getI8Type(), 32, 0);
   Value isSet = arith::CmpIOp::create(b, arith::CmpIPredicate::ne, set, zero);
-  return arith::SelectOp::create(b, isSet,
-                                 Emit::splat(b, b.getI8Type(), 32, value),
-                                 zero);
+  return arith::SelectOp::create(
+      b, isSet, Emit::splat(b, b.getI8Type(), 32, value), zero);
 }
 
 /// `v` (vector<n x i8>) as f32 times `scale`, unsigned or signed.
@@ -169,7 +167,8 @@ Value bytesConst(ImplicitLocOpBuilder &b, ArrayRef<int64_t> values) {
   SmallVector<Attribute> attrs;
   for (int64_t v : values)
     attrs.push_back(b.getI8IntegerAttr(static_cast<int8_t>(v)));
-  return arith::ConstantOp::create(b, type, DenseElementsAttr::get(type, attrs));
+  return arith::ConstantOp::create(b, type,
+                                   DenseElementsAttr::get(type, attrs));
 }
 
 /// The eight six-bit scales and mins of q4_K/q5_K's scales[12] at byte
@@ -188,7 +187,8 @@ std::pair<Value, Value> scalesMinsK4(ImplicitLocOpBuilder &b, Value w,
   Value two = bytesConst(b, {2, 2, 2, 2, 2, 2, 2, 2});
   Value hiMask = bytesConst(b, {0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30});
   Value sc = arith::OrIOp::create(
-      b, band(pick({0, 1, 2, 3, 8, 9, 10, 11}), {63, 63, 63, 63, 15, 15, 15, 15}),
+      b,
+      band(pick({0, 1, 2, 3, 8, 9, 10, 11}), {63, 63, 63, 63, 15, 15, 15, 15}),
       arith::AndIOp::create(
           b, arith::ShRUIOp::create(b, pick({0, 1, 2, 3, 0, 1, 2, 3}), two),
           hiMask));
@@ -350,7 +350,8 @@ public:
     Value dmin = Emit::half(b, w, Emit::add(b, base, 82));
     Value raw = Emit::bytes(b, w, base, 16);
     scales = scaledLanes(b, andMask(b, raw, 15), d, false);
-    mins = arith::NegFOp::create(b, scaledLanes(b, shr(b, raw, 4), dmin, false));
+    mins =
+        arith::NegFOp::create(b, scaledLanes(b, shr(b, raw, 4), dmin, false));
   }
   DecodedGroup group(ImplicitLocOpBuilder &b, int64_t g) override {
     DecodedGroup out;
@@ -394,9 +395,11 @@ public:
       lowShift.push_back(i < 8 ? 0 : 4);
       highShift.push_back(2 * (i / 4));
     }
-    low = andMask(b, arith::ShRUIOp::create(b, low, bytesConst(b, lowShift)), 15);
+    low =
+        andMask(b, arith::ShRUIOp::create(b, low, bytesConst(b, lowShift)), 15);
     Value high = vector::ShuffleOp::create(b, raw, raw, highPick);
-    high = andMask(b, arith::ShRUIOp::create(b, high, bytesConst(b, highShift)), 3);
+    high = andMask(b, arith::ShRUIOp::create(b, high, bytesConst(b, highShift)),
+                   3);
     Value sc = arith::OrIOp::create(b, low, shl(b, high, 4));
     sc = arith::SubIOp::create(b, sc, Emit::splat(b, b.getI8Type(), 16, 32));
     scales = scaledLanes(b, sc, d, /*isSigned=*/true);

@@ -30,11 +30,11 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Approximation.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
 
@@ -144,9 +144,9 @@ public:
         args.push_back(memref::LoadOp::create(
             b, extra, type.getRank() == 1 ? ValueRange{n} : ValueRange{m, n}));
       }
-      sum = func::CallOp::create(b, epilogue->fn, TypeRange{b.getF32Type()},
-                                 args)
-                .getResult(0);
+      sum =
+          func::CallOp::create(b, epilogue->fn, TypeRange{b.getF32Type()}, args)
+              .getResult(0);
     }
     memref::StoreOp::create(b, sum, y, ValueRange{m, n});
   }
@@ -190,8 +190,8 @@ public:
     auto v32i8 = VectorType::get({32}, b.getI8Type());
     auto v16i16 = VectorType::get({16}, b.getI16Type());
     auto intrinsic = [&](StringRef name, Type result, ValueRange args) {
-      return LLVM::CallIntrinsicOp::create(b, result, StringAttr::get(ctx, name),
-                                           args)
+      return LLVM::CallIntrinsicOp::create(b, result,
+                                           StringAttr::get(ctx, name), args)
           .getResult(0);
     };
     auto maddubs = [&](Value u, Value s) {
@@ -230,9 +230,9 @@ public:
               .getResult();
         };
         Value accH = slice(acc, 4, 4 * h);
-        halves.push_back(intrinsic("llvm.aarch64.neon.sdot.v4i32.v16i8", v4i32,
-                                   {accH, slice(q, 16, 16 * h),
-                                    slice(a, 16, 16 * h)}));
+        halves.push_back(
+            intrinsic("llvm.aarch64.neon.sdot.v4i32.v16i8", v4i32,
+                      {accH, slice(q, 16, 16 * h), slice(a, 16, 16 * h)}));
         (void)v16i8;
       }
       return Emit::concat(b, halves[0], halves[1]);
@@ -242,8 +242,8 @@ public:
       Value qw = qSigned ? arith::ExtSIOp::create(b, v32i32, q).getResult()
                          : arith::ExtUIOp::create(b, v32i32, q).getResult();
       Value aw = arith::ExtSIOp::create(b, v32i32, a);
-      return arith::AddIOp::create(b, acc,
-                                   Emit::sum4(b, arith::MulIOp::create(b, qw, aw)));
+      return arith::AddIOp::create(
+          b, acc, Emit::sum4(b, arith::MulIOp::create(b, qw, aw)));
     }
     }
     llvm_unreachable("unknown ISA");
@@ -251,8 +251,8 @@ public:
 
   /// Broadcast of `s` to vector<8xf32>.
   Value bcast8(Value s) {
-    return vector::BroadcastOp::create(
-        b, VectorType::get({8}, b.getF32Type()), s);
+    return vector::BroadcastOp::create(b, VectorType::get({8}, b.getF32Type()),
+                                       s);
   }
 
   /// Per-lane scale of the int32 dot-product lanes (weight scale times
@@ -326,14 +326,15 @@ public:
 
     // 2. Tiles across threads.
     auto [R, C] = tileShape(proto.get());
-    emitTiles(M, N, R, C, [&](ImplicitLocOpBuilder &ib, int64_t r, int64_t c,
-                              Value n0, Value m0) {
-      KernelEmitter inner(ib, isa);
-      inner.with(epilogue);
-      inner.emitQuantizedTile(format, r, c, n0, m0, w, y, K, G, nb, rowBytes,
-                              aq, ad, anc, at, as, wpb, bpb, groups, off,
-                              minKind);
-    });
+    emitTiles(M, N, R, C,
+              [&](ImplicitLocOpBuilder &ib, int64_t r, int64_t c, Value n0,
+                  Value m0) {
+                KernelEmitter inner(ib, isa);
+                inner.with(epilogue);
+                inner.emitQuantizedTile(format, r, c, n0, m0, w, y, K, G, nb,
+                                        rowBytes, aq, ad, anc, at, as, wpb, bpb,
+                                        groups, off, minKind);
+              });
     for (Value scratch : {aq, ad, anc, at, as})
       if (scratch)
         memref::DeallocOp::create(b, scratch);
@@ -356,8 +357,8 @@ public:
           Value amax = vector::ReductionOp::create(
               ib, vector::CombiningKind::MAXNUMF, math::AbsFOp::create(ib, v));
           Value d = arith::DivFOp::create(ib, amax, Emit::f32(ib, 127.0));
-          Value nonzero = arith::CmpFOp::create(ib, arith::CmpFPredicate::ONE, d,
-                                                Emit::f32(ib, 0.0));
+          Value nonzero = arith::CmpFOp::create(ib, arith::CmpFPredicate::ONE,
+                                                d, Emit::f32(ib, 0.0));
           Value id = arith::SelectOp::create(
               ib, nonzero, arith::DivFOp::create(ib, Emit::f32(ib, 1.0), d),
               Emit::f32(ib, 0.0));
@@ -377,8 +378,8 @@ public:
             vector::StoreOp::create(ib, nc, anc, ValueRange{e.mulI(agi, 8)});
           }
           if (at) {
-            Value sum = vector::ReductionOp::create(
-                ib, vector::CombiningKind::ADD, qi);
+            Value sum =
+                vector::ReductionOp::create(ib, vector::CombiningKind::ADD, qi);
             Value sf = arith::MulFOp::create(
                 ib, d, arith::SIToFPOp::create(ib, f32, sum));
             memref::StoreOp::create(ib, sf, at, ValueRange{agi});
@@ -410,8 +411,8 @@ public:
     // Fewer columns than a tile (decoding, GEMV): one weight row at a time
     // across the threads, so that each thread streams one contiguous range
     // of the weights.
-    Value gemv = arith::CmpIOp::create(b, arith::CmpIPredicate::ult, M,
-                                       cIdx(C));
+    Value gemv =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::ult, M, cIdx(C));
     auto branch = scf::IfOp::create(b, gemv, /*withElseRegion=*/true);
     {
       OpBuilder::InsertionGuard guard(b);
@@ -442,11 +443,11 @@ public:
           Value t = arith::RemUIOp::create(ib, ivs[0], nT);
           Value n0 = e.mulI(t, R);
           Value mStart = e.mulI(mb, kColumnBlock);
-          Value mEnd = arith::MinUIOp::create(ib, e.addI(mStart, kColumnBlock), M);
+          Value mEnd =
+              arith::MinUIOp::create(ib, e.addI(mStart, kColumnBlock), M);
           Value span = arith::SubIOp::create(ib, mEnd, mStart);
-          Value mFull = e.add(mStart, e.mulI(arith::DivUIOp::create(
-                                                 ib, span, e.cIdx(C)),
-                                             C));
+          Value mFull = e.add(
+              mStart, e.mulI(arith::DivUIOp::create(ib, span, e.cIdx(C)), C));
           e.forLoop(mStart, mFull, C, [&](ImplicitLocOpBuilder &fb, Value m0) {
             tile(fb, R, C, n0, m0);
           });
@@ -465,21 +466,20 @@ public:
 
   void forLoop(Value lb, Value ub, int64_t step,
                llvm::function_ref<void(ImplicitLocOpBuilder &, Value)> body) {
-    scf::ForOp::create(b, lb, ub, cIdx(step), ValueRange{},
-                       [&](OpBuilder &nested, Location loc, Value iv,
-                           ValueRange) {
-                         ImplicitLocOpBuilder ib(loc, nested);
-                         body(ib, iv);
-                         scf::YieldOp::create(ib);
-                       });
+    scf::ForOp::create(
+        b, lb, ub, cIdx(step), ValueRange{},
+        [&](OpBuilder &nested, Location loc, Value iv, ValueRange) {
+          ImplicitLocOpBuilder ib(loc, nested);
+          body(ib, iv);
+          scf::YieldOp::create(ib);
+        });
   }
 
-  void emitQuantizedTile(Type format, int64_t R, int64_t C,
-                         Value n0, Value m0, Value w, Value y, Value K,
-                         Value G, Value nb, Value rowBytes, Value aq, Value ad,
-                         Value anc, Value at, Value as, int64_t wpb,
-                         int64_t bpb, int64_t groups, int64_t off,
-                         MinKind minKind) {
+  void emitQuantizedTile(Type format, int64_t R, int64_t C, Value n0, Value m0,
+                         Value w, Value y, Value K, Value G, Value nb,
+                         Value rowBytes, Value aq, Value ad, Value anc,
+                         Value at, Value as, int64_t wpb, int64_t bpb,
+                         int64_t groups, int64_t off, MinKind minKind) {
     const bool mins = minKind == MinKind::PerGroup;
     auto f32 = b.getF32Type();
     auto v8f32 = VectorType::get({8}, f32);
@@ -537,9 +537,9 @@ public:
                          : zero8;
           Value da = memref::LoadOp::create(ib, ad, ValueRange{agi});
           Value daVec = e.bcast8(da);
-          Value sum = mins ? memref::LoadOp::create(ib, at, ValueRange{agi})
-                                 .getResult()
-                           : Value();
+          Value sum =
+              mins ? memref::LoadOp::create(ib, at, ValueRange{agi}).getResult()
+                   : Value();
           for (int64_t r = 0; r < R; ++r) {
             const DecodedGroup &d = dec[r];
             Value dot = e.dot4(nc, d.q, a, d.isSigned);
@@ -556,7 +556,8 @@ public:
       // Block-level mins: the decoder's vector of mins times the
       // activations' sums, lane by lane, into the vector accumulators
       // (whose lanes are summed at the end anyway).
-      if (minKind == MinKind::BlockPerGroup || minKind == MinKind::BlockPerHalf) {
+      if (minKind == MinKind::BlockPerGroup ||
+          minKind == MinKind::BlockPerHalf) {
         int64_t s = slot % A;
         for (int64_t c = 0; c < C; ++c) {
           Value first = e.add(colGroup[c], gBase);
@@ -566,7 +567,8 @@ public:
                 vector::LoadOp::create(ib, v8f32, at, ValueRange{first}));
           } else {
             Value at2 = e.mulI(first, 2);
-            sums.push_back(vector::LoadOp::create(ib, v8f32, as, ValueRange{at2}));
+            sums.push_back(
+                vector::LoadOp::create(ib, v8f32, as, ValueRange{at2}));
             sums.push_back(vector::LoadOp::create(ib, v8f32, as,
                                                   ValueRange{e.addI(at2, 8)}));
           }
@@ -615,8 +617,8 @@ public:
         Value vec = results[r * C + c];
         for (int64_t sl = 1; sl < A; ++sl)
           vec = arith::AddFOp::create(b, vec, results[sl * P + r * C + c]);
-        Value sum = vector::ReductionOp::create(b, vector::CombiningKind::ADD,
-                                                vec);
+        Value sum =
+            vector::ReductionOp::create(b, vector::CombiningKind::ADD, vec);
         if (mins)
           for (int64_t sl = 0; sl < A; ++sl)
             sum = arith::AddFOp::create(b, sum,
@@ -662,56 +664,58 @@ public:
     Value rowBytes = mulI(K, eb);
     Value K8 = mulI(arith::DivUIOp::create(b, K, cIdx(8)), 8);
     auto [R, C] = tileShape(nullptr);
-    emitTiles(M, N, R, C, [&](ImplicitLocOpBuilder &ib, int64_t R, int64_t C,
-                              Value n0, Value m0) {
-      KernelEmitter e(ib, isa);
-      e.with(epilogue);
-      auto v8f32 = VectorType::get({8}, ib.getF32Type());
-      SmallVector<Value> inits;
-      for (int64_t i = 0; i < R * C; ++i)
-        inits.push_back(Emit::splatF(ib, 8, 0.0));
-      SmallVector<Value> rowBase;
-      for (int64_t r = 0; r < R; ++r)
-        rowBase.push_back(e.mul(e.addI(n0, r), rowBytes));
-      auto loop = scf::ForOp::create(
-          ib, e.cIdx(0), K8, e.cIdx(8), inits,
-          [&](OpBuilder &nested, Location loc, Value k, ValueRange in) {
-            ImplicitLocOpBuilder lb(loc, nested);
-            KernelEmitter le(lb, isa);
-            SmallVector<Value> accs(in.begin(), in.end());
-            SmallVector<Value> wv;
-            for (int64_t r = 0; r < R; ++r)
-              wv.push_back(le.loadFloat8(w, le.add(rowBase[r], le.mulI(k, eb)),
-                                         elt));
-            for (int64_t c = 0; c < C; ++c) {
-              Value xv = vector::LoadOp::create(lb, v8f32, x,
-                                                ValueRange{le.addI(m0, c), k});
-              for (int64_t r = 0; r < R; ++r)
-                accs[r * C + c] =
-                    math::FmaOp::create(lb, xv, wv[r], accs[r * C + c]);
-            }
-            scf::YieldOp::create(lb, accs);
-          });
-      for (int64_t r = 0; r < R; ++r)
-        for (int64_t c = 0; c < C; ++c) {
-          Value sum = vector::ReductionOp::create(
-              ib, vector::CombiningKind::ADD, loop.getResult(r * C + c));
-          // K % 8 trailing elements.
-          auto tail = scf::ForOp::create(
-              ib, K8, K, e.cIdx(1), ValueRange{sum},
+    emitTiles(
+        M, N, R, C,
+        [&](ImplicitLocOpBuilder &ib, int64_t R, int64_t C, Value n0,
+            Value m0) {
+          KernelEmitter e(ib, isa);
+          e.with(epilogue);
+          auto v8f32 = VectorType::get({8}, ib.getF32Type());
+          SmallVector<Value> inits;
+          for (int64_t i = 0; i < R * C; ++i)
+            inits.push_back(Emit::splatF(ib, 8, 0.0));
+          SmallVector<Value> rowBase;
+          for (int64_t r = 0; r < R; ++r)
+            rowBase.push_back(e.mul(e.addI(n0, r), rowBytes));
+          auto loop = scf::ForOp::create(
+              ib, e.cIdx(0), K8, e.cIdx(8), inits,
               [&](OpBuilder &nested, Location loc, Value k, ValueRange in) {
                 ImplicitLocOpBuilder lb(loc, nested);
                 KernelEmitter le(lb, isa);
-                Value wk = le.loadFloat1(
-                    w, le.add(rowBase[r], le.mulI(k, eb)), elt);
-                Value xk = memref::LoadOp::create(
-                    lb, x, ValueRange{le.addI(m0, c), k});
-                scf::YieldOp::create(
-                    lb, ValueRange{math::FmaOp::create(lb, xk, wk, in[0])});
+                SmallVector<Value> accs(in.begin(), in.end());
+                SmallVector<Value> wv;
+                for (int64_t r = 0; r < R; ++r)
+                  wv.push_back(le.loadFloat8(
+                      w, le.add(rowBase[r], le.mulI(k, eb)), elt));
+                for (int64_t c = 0; c < C; ++c) {
+                  Value xv = vector::LoadOp::create(
+                      lb, v8f32, x, ValueRange{le.addI(m0, c), k});
+                  for (int64_t r = 0; r < R; ++r)
+                    accs[r * C + c] =
+                        math::FmaOp::create(lb, xv, wv[r], accs[r * C + c]);
+                }
+                scf::YieldOp::create(lb, accs);
               });
-          e.storeResult(tail.getResult(0), y, e.addI(m0, c), e.addI(n0, r));
-        }
-    });
+          for (int64_t r = 0; r < R; ++r)
+            for (int64_t c = 0; c < C; ++c) {
+              Value sum = vector::ReductionOp::create(
+                  ib, vector::CombiningKind::ADD, loop.getResult(r * C + c));
+              // K % 8 trailing elements.
+              auto tail = scf::ForOp::create(
+                  ib, K8, K, e.cIdx(1), ValueRange{sum},
+                  [&](OpBuilder &nested, Location loc, Value k, ValueRange in) {
+                    ImplicitLocOpBuilder lb(loc, nested);
+                    KernelEmitter le(lb, isa);
+                    Value wk = le.loadFloat1(
+                        w, le.add(rowBase[r], le.mulI(k, eb)), elt);
+                    Value xk = memref::LoadOp::create(
+                        lb, x, ValueRange{le.addI(m0, c), k});
+                    scf::YieldOp::create(
+                        lb, ValueRange{math::FmaOp::create(lb, xk, wk, in[0])});
+                  });
+              e.storeResult(tail.getResult(0), y, e.addI(m0, c), e.addI(n0, r));
+            }
+        });
     func::ReturnOp::create(b);
   }
 
@@ -731,9 +735,10 @@ public:
         BlockDecoder::create(tableType, KernelISA::Generic);
     int64_t eb = proto ? 0 : tableType.getIntOrFloatBitWidth() / 8;
     Value rowBytes =
-        proto ? mulI(arith::DivUIOp::create(b, K, cIdx(proto->weightsPerBlock())),
-                     proto->bytesPerBlock())
-              : mulI(K, eb);
+        proto
+            ? mulI(arith::DivUIOp::create(b, K, cIdx(proto->weightsPerBlock())),
+                   proto->bytesPerBlock())
+            : mulI(K, eb);
     Value V = arith::DivUIOp::create(b, tableBytes, rowBytes);
     Value last = arith::SubIOp::create(b, V, cIdx(1));
     forLoop(cIdx(0), T, 1, [&](ImplicitLocOpBuilder &ib, Value i) {
@@ -747,28 +752,31 @@ public:
         Value K8 = e.mulI(arith::DivUIOp::create(ib, K, e.cIdx(8)), 8);
         e.forLoop(e.cIdx(0), K8, 8, [&](ImplicitLocOpBuilder &lb, Value k) {
           KernelEmitter le(lb, isa);
-          Value v = le.loadFloat8(table, le.add(rowBase, le.mulI(k, eb)),
-                                  tableType);
+          Value v =
+              le.loadFloat8(table, le.add(rowBase, le.mulI(k, eb)), tableType);
           vector::StoreOp::create(lb, v, out, ValueRange{i, k});
         });
         e.forLoop(K8, K, 1, [&](ImplicitLocOpBuilder &lb, Value k) {
           KernelEmitter le(lb, isa);
-          Value v = le.loadFloat1(table, le.add(rowBase, le.mulI(k, eb)),
-                                  tableType);
+          Value v =
+              le.loadFloat1(table, le.add(rowBase, le.mulI(k, eb)), tableType);
           memref::StoreOp::create(lb, v, out, ValueRange{i, k});
         });
         return;
       }
-      Value nb = arith::DivUIOp::create(ib, K, e.cIdx(proto->weightsPerBlock()));
+      Value nb =
+          arith::DivUIOp::create(ib, K, e.cIdx(proto->weightsPerBlock()));
       e.forLoop(e.cIdx(0), nb, 1, [&](ImplicitLocOpBuilder &lb, Value sb) {
         KernelEmitter le(lb, isa);
         std::unique_ptr<BlockDecoder> dec =
             BlockDecoder::create(tableType, KernelISA::Generic);
-        dec->prepare(lb, table, le.add(rowBase, le.mulI(sb, proto->bytesPerBlock())));
+        dec->prepare(lb, table,
+                     le.add(rowBase, le.mulI(sb, proto->bytesPerBlock())));
         for (int64_t g = 0; g < dec->groupsPerBlock(); ++g) {
           DecodedGroup d = dec->group(lb, g);
-          le.storeDequantized(d, dec->offset(), out, i,
-                              le.addI(le.mulI(sb, dec->weightsPerBlock()), 32 * g));
+          le.storeDequantized(
+              d, dec->offset(), out, i,
+              le.addI(le.mulI(sb, dec->weightsPerBlock()), 32 * g));
         }
       });
     });
@@ -822,7 +830,8 @@ public:
     Value Hkv = memref::DimOp::create(b, k, 1);
     Value group = arith::DivUIOp::create(b, H, Hkv);
     Value p0 = arith::IndexCastOp::create(
-        b, b.getIndexType(), memref::LoadOp::create(b, pos, ValueRange{cIdx(0)}));
+        b, b.getIndexType(),
+        memref::LoadOp::create(b, pos, ValueRange{cIdx(0)}));
     Value negInf = arith::ConstantFloatOp::create(
         b, f32, APFloat::getInf(APFloat::IEEEsingle(), /*Negative=*/true));
     scf::ParallelOp::create(
@@ -834,7 +843,8 @@ public:
           Value h = arith::RemUIOp::create(ib, ivs[0], H);
           Value kvh = arith::DivUIOp::create(ib, h, group);
           // Positions 0 .. pos + t (inclusive), within the cache.
-          Value end = arith::MinSIOp::create(ib, e.add(e.add(p0, t), e.cIdx(1)), C);
+          Value end =
+              arith::MinSIOp::create(ib, e.add(e.add(p0, t), e.cIdx(1)), C);
           end = arith::MaxSIOp::create(ib, end, e.cIdx(0));
           Value scaleVec = vector::BroadcastOp::create(ib, v8f32, scale);
           SmallVector<Value> qv;
@@ -867,7 +877,8 @@ public:
             }
             Value m = state[0], l = state[1];
             Value mNew = arith::MaximumFOp::create(lb, m, blockMax);
-            Value c = math::ExpOp::create(lb, arith::SubFOp::create(lb, m, mNew));
+            Value c =
+                math::ExpOp::create(lb, arith::SubFOp::create(lb, m, mNew));
             l = arith::MulFOp::create(lb, l, c);
             SmallVector<Value> acc;
             Value cVec = vector::BroadcastOp::create(lb, v8f32, c);
@@ -937,8 +948,7 @@ func::FuncOp declareKernel(ModuleOp module, StringRef name, TypeRange args,
       mb.getNamedAttr("isa", mb.getStringAttr(stringifyKernelISA(isa)))};
   if (indexType)
     fields.push_back(mb.getNamedAttr("index_type", TypeAttr::get(indexType)));
-  func->setAttr(qc::QCDialect::kKernelAttrName,
-                mb.getDictionaryAttr(fields));
+  func->setAttr(qc::QCDialect::kKernelAttrName, mb.getDictionaryAttr(fields));
   return func;
 }
 
@@ -948,18 +958,19 @@ bool quantc::hasQuantizedKernel(Type type) {
   return isDecodable(type) || isFloatWeight(type);
 }
 
-FailureOr<func::FuncOp> quantc::getOrCreateMatmulKernel(
-    ModuleOp module, Type weightType, KernelISA isa, Location loc,
-    FlatSymbolRefAttr epilogue, ArrayRef<int64_t> extraRanks) {
+FailureOr<func::FuncOp>
+quantc::getOrCreateMatmulKernel(ModuleOp module, Type weightType, KernelISA isa,
+                                Location loc, FlatSymbolRefAttr epilogue,
+                                ArrayRef<int64_t> extraRanks) {
   if (!hasQuantizedKernel(weightType))
     return emitError(loc) << "no matmul kernel for weights of type "
                           << weightType;
   // Float weights do not depend on the integer dot product.
   std::string isaName = stringifyKernelISA(isa).str();
   std::replace(isaName.begin(), isaName.end(), '-', '_');
-  std::string name = llvm::formatv("qc_kernel_matmul_{0}_{1}",
-                                   typeName(weightType), isaName)
-                         .str();
+  std::string name =
+      llvm::formatv("qc_kernel_matmul_{0}_{1}", typeName(weightType), isaName)
+          .str();
   if (epilogue)
     name += "_" + epilogue.getValue().str();
   if (auto existing = module.lookupSymbol<func::FuncOp>(name))
@@ -970,28 +981,29 @@ FailureOr<func::FuncOp> quantc::getOrCreateMatmulKernel(
                    vector::VectorDialect, LLVM::LLVMDialect>();
   auto f32 = Float32Type::get(ctx);
   auto dyn1 = MemRefType::get({ShapedType::kDynamic}, f32);
-  auto dyn2 = MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic}, f32);
+  auto dyn2 =
+      MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic}, f32);
   auto bytes =
       MemRefType::get({ShapedType::kDynamic}, IntegerType::get(ctx, 8));
   SmallVector<Type> args = {dyn2, bytes, dyn2};
   for (int64_t rank : extraRanks)
     args.push_back(rank == 1 ? Type(dyn1) : Type(dyn2));
-  func::FuncOp func = declareKernel(module, name, args, loc, "matmul",
-                                    weightType, Type(), isa);
+  func::FuncOp func =
+      declareKernel(module, name, args, loc, "matmul", weightType, Type(), isa);
   if (epilogue) {
-    auto desc = func->getAttrOfType<DictionaryAttr>(
-        qc::QCDialect::kKernelAttrName);
+    auto desc =
+        func->getAttrOfType<DictionaryAttr>(qc::QCDialect::kKernelAttrName);
     NamedAttrList fields(desc);
     fields.set("epilogue", epilogue);
-    func->setAttr(qc::QCDialect::kKernelAttrName,
-                  fields.getDictionary(ctx));
+    func->setAttr(qc::QCDialect::kKernelAttrName, fields.getDictionary(ctx));
   }
   return func;
 }
 
-FailureOr<func::FuncOp>
-quantc::getOrCreateGatherRowsKernel(ModuleOp module, Type tableType,
-                                    Type indexType, Location loc) {
+FailureOr<func::FuncOp> quantc::getOrCreateGatherRowsKernel(ModuleOp module,
+                                                            Type tableType,
+                                                            Type indexType,
+                                                            Location loc) {
   if (!hasQuantizedKernel(tableType))
     return emitError(loc) << "no row-gather kernel for tables of type "
                           << tableType;
@@ -1005,13 +1017,13 @@ quantc::getOrCreateGatherRowsKernel(ModuleOp module, Type tableType,
                    memref::MemRefDialect, scf::SCFDialect,
                    vector::VectorDialect>();
   auto f32 = Float32Type::get(ctx);
-  auto dyn2 = MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic}, f32);
+  auto dyn2 =
+      MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic}, f32);
   auto bytes =
       MemRefType::get({ShapedType::kDynamic}, IntegerType::get(ctx, 8));
   auto idsType = MemRefType::get({ShapedType::kDynamic}, indexType);
-  return declareKernel(module, name, {bytes, idsType, dyn2}, loc,
-                       "gather_rows", tableType, indexType,
-                       KernelISA::Generic);
+  return declareKernel(module, name, {bytes, idsType, dyn2}, loc, "gather_rows",
+                       tableType, indexType, KernelISA::Generic);
 }
 
 FailureOr<func::FuncOp> quantc::getOrCreateAttentionKernel(ModuleOp module,
@@ -1021,9 +1033,9 @@ FailureOr<func::FuncOp> quantc::getOrCreateAttentionKernel(ModuleOp module,
   if (headSize <= 0 || headSize % 8 != 0 || headSize > 256)
     return emitError(loc) << "no attention kernel for head size " << headSize
                           << " (a multiple of 8 up to 256)";
-  std::string name = llvm::formatv("qc_kernel_attention_d{0}_{1}", headSize,
-                                   typeName(posType))
-                         .str();
+  std::string name =
+      llvm::formatv("qc_kernel_attention_d{0}_{1}", headSize, typeName(posType))
+          .str();
   if (auto existing = module.lookupSymbol<func::FuncOp>(name))
     return existing;
   MLIRContext *ctx = module.getContext();
@@ -1031,19 +1043,20 @@ FailureOr<func::FuncOp> quantc::getOrCreateAttentionKernel(ModuleOp module,
   int64_t dyn = ShapedType::kDynamic;
   auto qkv = MemRefType::get({dyn, dyn, headSize}, f32);
   auto posMem = MemRefType::get({dyn}, posType);
-  func::FuncOp func = declareKernel(module, name, {qkv, qkv, qkv, posMem, qkv, f32},
-                                    loc, "attention", f32, posType,
-                                    KernelISA::Generic);
-  func->setAttr(qc::QCDialect::kKernelAttrName,
-                DictionaryAttr::get(
-                    ctx, llvm::to_vector(llvm::concat<const NamedAttribute>(
-                             func->getAttrOfType<DictionaryAttr>(
-                                     qc::QCDialect::kKernelAttrName)
-                                 .getValue(),
-                             ArrayRef<NamedAttribute>{NamedAttribute(
-                                 StringAttr::get(ctx, "head_size"),
-                                 IntegerAttr::get(IntegerType::get(ctx, 64),
-                                                  headSize))}))));
+  func::FuncOp func =
+      declareKernel(module, name, {qkv, qkv, qkv, posMem, qkv, f32}, loc,
+                    "attention", f32, posType, KernelISA::Generic);
+  func->setAttr(
+      qc::QCDialect::kKernelAttrName,
+      DictionaryAttr::get(
+          ctx,
+          llvm::to_vector(llvm::concat<const NamedAttribute>(
+              func->getAttrOfType<DictionaryAttr>(
+                      qc::QCDialect::kKernelAttrName)
+                  .getValue(),
+              ArrayRef<NamedAttribute>{NamedAttribute(
+                  StringAttr::get(ctx, "head_size"),
+                  IntegerAttr::get(IntegerType::get(ctx, 64), headSize))}))));
   return func;
 }
 
