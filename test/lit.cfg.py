@@ -33,3 +33,19 @@ config.substitutions.append(("%cxx_compiler", config.cxx_compiler))
 if os.path.exists(os.path.join(config.quantc_obj_root, "lib", "libquantc_runtime.a")):
     config.available_features.add("quantc-runtime")
 config.substitutions.append(("%quantc_obj_root", config.quantc_obj_root))
+
+# Instruction sets of this CPU, for tests that run kernels written for one:
+# cpu-avx2 (AVX2 + FMA + F16C), cpu-avxvnni, cpu-avx512vnni (+ VL, BW).
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        flags = next(
+            (line.split(":", 1)[1].split() for line in cpuinfo if line.startswith("flags")), []
+        )
+except OSError:
+    flags = []
+if {"avx2", "fma", "f16c"} <= set(flags):
+    config.available_features.add("cpu-avx2")
+    if "avx_vnni" in flags:
+        config.available_features.add("cpu-avxvnni")
+    if {"avx512_vnni", "avx512vl", "avx512bw"} <= set(flags):
+        config.available_features.add("cpu-avx512vnni")
