@@ -133,10 +133,19 @@ std::optional<EpilogueMatch> matchEpilogue(qc::MatmulOp op) {
   Block &body = generic.getRegion().front();
   if (!sawResult || !body.getArguments().back().use_empty())
     return std::nullopt;
-  for (Operation &inner : body.without_terminator())
+  for (Operation &inner : body.without_terminator()) {
     if (!isa<arith::ArithDialect, math::MathDialect>(inner.getDialect()) ||
         inner.getNumRegions() != 0)
       return std::nullopt;
+    // Values from outside the body must be constants (cloned along).
+    for (Value operand : inner.getOperands()) {
+      if (operand.getParentRegion() == &generic.getRegion())
+        continue;
+      Operation *def = operand.getDefiningOp();
+      if (!def || !def->hasTrait<OpTrait::ConstantLike>())
+        return std::nullopt;
+    }
+  }
   return match;
 }
 
@@ -168,8 +177,13 @@ FlatSymbolRefAttr createEpilogueFunction(EpilogueMatch &match,
                          ? entry->getArgument(0)
                          : entry->getArgument(next++));
   }
-  for (Operation &inner : body.without_terminator())
+  for (Operation &inner : body.without_terminator()) {
+    for (Value operand : inner.getOperands())
+      if (!mapping.contains(operand) &&
+          operand.getParentRegion() != &match.generic.getRegion())
+        mapping.map(operand, b.clone(*operand.getDefiningOp())->getResult(0));
     b.clone(inner, mapping);
+  }
   auto yield = cast<linalg::YieldOp>(body.getTerminator());
   func::ReturnOp::create(b, match.generic.getLoc(),
                          mapping.lookup(yield.getOperand(0)));

@@ -70,6 +70,8 @@ void quantc::buildCPULoweringPipeline(OpPassManager &pm,
   QCLowerBitwidthPassOptions lowerBitwidth;
   lowerBitwidth.isa = kernelISA.str();
   pm.addPass(createQCLowerBitwidthPass(lowerBitwidth));
+  // The weights the kernels and linalg ops read become constants.
+  pm.addPass(createQCCPUBindWeightsPass());
 
   // Buffers: identity layouts at function boundaries so that the entry
   // wrapper can describe each argument with a static descriptor; results

@@ -141,4 +141,20 @@ def QCCPUOutlineParallelPass
   ];
 }
 
+def QCCPUBindWeightsPass : Pass<"qc-cpu-bind-weights", "::mlir::ModuleOp"> {
+  let summary = "Resolve qc.weight reads to the weights' bytes";
+  let description = [{
+    After bit-width lowering, a function reads a weight either as its
+    packed bytes (`qc.storage` of a `qc.weight`, handed to a kernel) or,
+    for a weight kept in a plain float or integer type (norms, biases), as
+    a tensor that linalg ops use directly. This pass makes both constants
+    over the `qc.global`'s bytes, so that the weights are embedded in the
+    compiled model (the resource blob is shared, not copied), then erases
+    the globals and the module's `qc.*` metadata. A quantized weight read
+    any other way (an op bit-width lowering did not take) is an error
+    naming the op.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 #endif // QUANTC_TARGET_CPU_PASSES_TD
