@@ -191,7 +191,12 @@ FlatSymbolRefAttr createEpilogueFunction(EpilogueMatch &match,
 }
 
 LogicalResult lowerMatmul(qc::MatmulOp op, KernelISA isa) {
-  ImplicitLocOpBuilder b(op.getLoc(), op);
+  // A fused epilogue may read values defined after the matmul (a sibling
+  // matmul's result): the call goes where the consumer is.
+  std::optional<EpilogueMatch> epilogue = matchEpilogue(op);
+  ImplicitLocOpBuilder b(op.getLoc(),
+                         epilogue ? epilogue->generic.getOperation()
+                                  : op.getOperation());
   auto module = op->getParentOfType<ModuleOp>();
   auto inputType = op.getInput().getType();
   auto weightType = op.getWeight().getType();
@@ -209,7 +214,6 @@ LogicalResult lowerMatmul(qc::MatmulOp op, KernelISA isa) {
            << " (supported: q4_0, q4_1, q5_0, q5_1, q8_0, "
               "q2_K..q6_K, 4- and 8-bit !qc.group with "
               "groups of 32 or more, f32, f16, bf16)";
-  std::optional<EpilogueMatch> epilogue = matchEpilogue(op);
   FlatSymbolRefAttr epilogueFn =
       epilogue ? createEpilogueFunction(*epilogue, module) : nullptr;
   FailureOr<func::FuncOp> kernel = getOrCreateMatmulKernel(

@@ -131,7 +131,7 @@ static int runCompile() {
   MLIRContext context(registry);
   installDiagnosticPrinter(context);
   OwningOpRef<ModuleOp> module =
-      importModel(compileInput, &context, importOptions);
+      importModel(compileInput, &context, importOptions, /*buildGraph=*/true);
   if (!module)
     return 1;
 

@@ -8,12 +8,14 @@
 
 #include "quantc/Dialect/QC/IR/QCDialect.h"
 #include "quantc/Target/GGUF/GGUF.h"
+#include "quantc/Target/LLM/LanguageModel.h"
 #include "quantc/Target/Safetensors/Safetensors.h"
 
 #include "quantc/InitAllDialects.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Parser/Parser.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
@@ -22,8 +24,37 @@
 
 using namespace mlir;
 
+static llvm::cl::opt<int64_t> lmTokens(
+    "lm-tokens", llvm::cl::sub(llvm::cl::SubCommand::getAll()),
+    llvm::cl::init(1),
+    llvm::cl::desc("Language models (GGUF, safetensors): tokens per call of "
+                   "the compiled @forward"));
+static llvm::cl::opt<int64_t> lmContext(
+    "lm-context", llvm::cl::sub(llvm::cl::SubCommand::getAll()),
+    llvm::cl::init(0),
+    llvm::cl::desc("Language models: positions of the key/value cache "
+                   "(default: the trained context, at most 2048)"));
+
+/// Adds the graph of a language model imported from GGUF or safetensors.
+static OwningOpRef<ModuleOp> withGraph(OwningOpRef<ModuleOp> module,
+                                       bool buildGraph) {
+  if (!module || !buildGraph)
+    return module;
+  FailureOr<quantc::LanguageModelParams> params =
+      quantc::readLanguageModelParams(*module);
+  if (failed(params))
+    return nullptr;
+  quantc::LanguageModelOptions options;
+  options.tokens = lmTokens;
+  options.context = lmContext;
+  if (failed(quantc::buildLanguageModel(*module, *params, options)))
+    return nullptr;
+  return module;
+}
+
 OwningOpRef<ModuleOp> quantc::importModel(StringRef path, MLIRContext *context,
-                                          const ONNXImportOptions &onnxOptions) {
+                                          const ONNXImportOptions &onnxOptions,
+                                          bool buildGraph) {
   context->loadDialect<qc::QCDialect>();
   Location loc = FileLineColLoc::get(context, path, 0, 0);
   if (!llvm::sys::fs::exists(path)) {
@@ -40,14 +71,14 @@ OwningOpRef<ModuleOp> quantc::importModel(StringRef path, MLIRContext *context,
   }
   if (llvm::sys::fs::is_directory(path) || path.ends_with(".safetensors") ||
       path.ends_with(".json"))
-    return importSafetensors(path, context);
+    return withGraph(importSafetensors(path, context), buildGraph);
   // Look at the magic rather than the extension.
   char magic[4] = {};
   if (auto buffer = llvm::MemoryBuffer::getFileSlice(path, 4, 0);
       buffer && (*buffer)->getBufferSize() == 4)
     std::memcpy(magic, (*buffer)->getBufferStart(), 4);
   if (StringRef(magic, 4) == "GGUF")
-    return importGGUFFile(path, context);
+    return withGraph(importGGUFFile(path, context), buildGraph);
   emitError(loc) << path
                  << ": not a GGUF file (no 'GGUF' magic), not an ONNX model "
                     "(.onnx), not MLIR (.mlir) and not a safetensors model";

@@ -23,9 +23,13 @@ void installDiagnosticPrinter(mlir::MLIRContext &context);
 /// directory holding a safetensors model, or parses an MLIR module (.mlir,
 /// .mlirbc), by looking at what `path` is. Diagnostics go to the context's
 /// handler (stderr in the driver); null on failure.
+///
+/// With `buildGraph`, a GGUF or safetensors language model also gets its
+/// graph (quantc/Target/LLM/LanguageModel.h: @forward over --lm-tokens
+/// tokens and an --lm-context cache), which `compile` and `run` need.
 mlir::OwningOpRef<mlir::ModuleOp>
 importModel(llvm::StringRef path, mlir::MLIRContext *context,
-            const ONNXImportOptions &onnxOptions = {});
+            const ONNXImportOptions &onnxOptions = {}, bool buildGraph = false);
 
 } // namespace quantc
 

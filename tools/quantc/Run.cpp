@@ -232,7 +232,8 @@ bool compileAndLoad(StringRef path, ArrayRef<tio::Tensor> inputs,
     options.inputShapes[name] = t->dims;
   }
 
-  OwningOpRef<ModuleOp> module = quantc::importModel(path, &context, options);
+  OwningOpRef<ModuleOp> module =
+      quantc::importModel(path, &context, options, /*buildGraph=*/true);
   if (!module)
     return false;
 

@@ -546,6 +546,7 @@ Value loadScale(ImplicitLocOpBuilder &b, Value w, Value at, FloatType type) {
 class GroupDecoder : public BlockDecoder {
 public:
   GroupDecoder(qc::GroupType type, KernelISA isa) : type(type) {
+    isGroup = true;
     groups = type.getGroupSize() / 32;
     bytes = type.getBytesPerBlock();
     unsignedDot = isa == KernelISA::AVX512VNNI || isa == KernelISA::AVXVNNI;

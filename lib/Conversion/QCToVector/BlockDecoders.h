@@ -68,6 +68,9 @@ public:
   /// Whether decoding a group is (about) a plain load of 32 bytes: 8-bit
   /// codes, which leave registers free for larger tiles.
   virtual bool decodesByLoad() const { return false; }
+  /// Whether ggml multiplies this format with Q8_0/Q8_1 activations, whose
+  /// block scales are f16 (the 32-weight formats); K-quants use Q8_K's f32.
+  bool f16ActivationScales() const { return groups == 1 && !isGroup; }
   /// Whether groups carry mins.
   bool hasMins() const { return minKind != MinKind::None; }
   MinKind getMinKind() const { return minKind; }
@@ -89,6 +92,7 @@ public:
 
 protected:
   int64_t groups = 1, bytes = 0, qOffset = 0;
+  bool isGroup = false;
   MinKind minKind = MinKind::None;
   mlir::Value mins;
 };

@@ -321,7 +321,8 @@ public:
         [&](OpBuilder &nested, Location loc, ValueRange ivs) {
           ImplicitLocOpBuilder ib(loc, nested);
           KernelEmitter inner(ib, isa);
-          inner.emitQuantizeRow(x, ivs[0], K, G, aq, ad, anc, at, as, off);
+          inner.emitQuantizeRow(x, ivs[0], K, G, aq, ad, anc, at, as, off,
+                                proto->f16ActivationScales());
         });
 
     // 2. Tiles across threads.
@@ -342,7 +343,8 @@ public:
   }
 
   void emitQuantizeRow(Value x, Value m, Value K, Value G, Value aq, Value ad,
-                       Value anc, Value at, Value as, int64_t off) {
+                       Value anc, Value at, Value as, int64_t off,
+                       bool f16Scales) {
     auto f32 = b.getF32Type();
     auto v32f32 = VectorType::get({32}, f32);
     auto v32i32 = VectorType::get({32}, b.getI32Type());
@@ -356,12 +358,21 @@ public:
           Value v = vector::LoadOp::create(ib, v32f32, x, ValueRange{m, k});
           Value amax = vector::ReductionOp::create(
               ib, vector::CombiningKind::MAXNUMF, math::AbsFOp::create(ib, v));
+          // As ggml's quantize_row_q8_0: d = amax / 127, codes
+          // round(x * 127 / amax) to nearest even, and for the formats whose
+          // activations ggml keeps as Q8_0/Q8_1 the scale is stored (and
+          // used) in f16.
           Value d = arith::DivFOp::create(ib, amax, Emit::f32(ib, 127.0));
-          Value nonzero = arith::CmpFOp::create(ib, arith::CmpFPredicate::ONE,
-                                                d, Emit::f32(ib, 0.0));
+          Value nonzero = arith::CmpFOp::create(
+              ib, arith::CmpFPredicate::ONE, amax, Emit::f32(ib, 0.0));
           Value id = arith::SelectOp::create(
-              ib, nonzero, arith::DivFOp::create(ib, Emit::f32(ib, 1.0), d),
+              ib, nonzero,
+              arith::DivFOp::create(ib, Emit::f32(ib, 127.0), amax),
               Emit::f32(ib, 0.0));
+          if (f16Scales)
+            d = arith::ExtFOp::create(
+                ib, ib.getF32Type(),
+                arith::TruncFOp::create(ib, ib.getF16Type(), d).getResult());
           Value scaled = arith::MulFOp::create(
               ib, v, vector::BroadcastOp::create(ib, v32f32, id));
           Value qi = arith::FPToSIOp::create(

@@ -1,0 +1,429 @@
+//===- LanguageModel.cpp - Decoder-only transformer graphs ----------------===//
+//
+// Part of quantc.
+//
+// The graph of llama.cpp's llm_build_llama / llm_build_qwen2 from GGUF
+// metadata: see LanguageModel.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "quantc/Target/LLM/LanguageModel.h"
+
+#include "quantc/Dialect/QC/IR/QCMetadata.h"
+#include "quantc/Dialect/QC/IR/QCOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/SymbolTable.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace quantc;
+
+FailureOr<LanguageModelParams>
+quantc::readLanguageModelParams(ModuleOp module) {
+  qc::MetadataView meta(module);
+  LanguageModelParams p;
+  Location loc = module.getLoc();
+  p.architecture = meta.getString("general.architecture").str();
+  if (p.architecture.empty())
+    return emitError(loc) << "the model has no general.architecture: not a "
+                             "language model quantc can build";
+  if (p.architecture != "llama" && p.architecture != "qwen2")
+    return emitError(loc) << "unsupported architecture '" << p.architecture
+                          << "' (quantc builds llama and qwen2)";
+  const std::string a = p.architecture;
+  auto uint = [&](StringRef key, int64_t &out, bool required) -> bool {
+    std::optional<uint64_t> v = meta.getUInt((a + "." + key).str());
+    if (!v) {
+      if (required)
+        emitError(loc) << "missing " << a << "." << key;
+      return !required;
+    }
+    out = static_cast<int64_t>(*v);
+    return true;
+  };
+  auto real = [&](StringRef key, double &out) {
+    if (auto f = dyn_cast_or_null<FloatAttr>(meta.get((a + "." + key).str())))
+      out = f.getValueAsDouble();
+  };
+  if (!uint("block_count", p.layers, true) ||
+      !uint("embedding_length", p.embedding, true) ||
+      !uint("feed_forward_length", p.feedForward, true) ||
+      !uint("attention.head_count", p.heads, true))
+    return failure();
+  p.kvHeads = p.heads;
+  uint("attention.head_count_kv", p.kvHeads, false);
+  uint("context_length", p.trainContext, false);
+  real("rope.freq_base", p.ropeBase);
+  real("attention.layer_norm_rms_epsilon", p.rmsEpsilon);
+  if (p.heads <= 0 || p.kvHeads <= 0 || p.heads % p.kvHeads != 0 ||
+      p.embedding % p.heads != 0)
+    return emitError(loc) << a << ": " << p.heads << " heads and " << p.kvHeads
+                          << " key/value heads do not fit " << p.embedding
+                          << " embeddings";
+  p.headSize = p.embedding / p.heads;
+  p.ropeDimensions = p.headSize;
+  uint("rope.dimension_count", p.ropeDimensions, false);
+  p.neoxRope = a == "qwen2";
+  p.qkvBias = a == "qwen2";
+  auto embd = module.lookupSymbol<qc::GlobalOp>("token_embd.weight");
+  if (!embd || embd.getTensorType().getRank() != 2)
+    return emitError(loc) << "missing the 2-D tensor token_embd.weight";
+  p.vocab = embd.getTensorType().getDimSize(0);
+  p.tiedOutput = !module.lookupSymbol<qc::GlobalOp>("output.weight");
+  return p;
+}
+
+namespace {
+
+class GraphBuilder {
+public:
+  GraphBuilder(ModuleOp module, const LanguageModelParams &p)
+      : module(module), p(p), b(module.getContext()), loc(module.getLoc()),
+        f32(b.getF32Type()) {}
+
+  LogicalResult build(const LanguageModelOptions &options);
+
+private:
+  ModuleOp module;
+  const LanguageModelParams &p;
+  OpBuilder b;
+  Location loc;
+  Type f32;
+  int64_t T = 1, C = 1;
+
+  RankedTensorType ty(ArrayRef<int64_t> shape, Type e = nullptr) {
+    return RankedTensorType::get(shape, e ? e : f32);
+  }
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value f32c(double v) {
+    return arith::ConstantFloatOp::create(b, loc, cast<FloatType>(f32),
+                                          APFloat(float(v)));
+  }
+
+  FailureOr<Value> weight(const std::string &name, ArrayRef<int64_t> shape) {
+    auto global = module.lookupSymbol<qc::GlobalOp>(name);
+    if (!global)
+      return emitError(loc)
+             << p.architecture << ": missing tensor '" << name << "'";
+    RankedTensorType type = global.getTensorType();
+    if (type.getShape() != shape) {
+      auto diag = emitError(loc) << p.architecture << ": tensor '" << name
+                                 << "' is " << type << ", expected shape ";
+      llvm::interleave(shape, diag, "x");
+      return failure();
+    }
+    return qc::WeightOp::create(b, loc, type, FlatSymbolRefAttr::get(global))
+        .getResult();
+  }
+
+  FailureOr<Value> matmul(Value x, const std::string &name, int64_t n) {
+    int64_t k = cast<RankedTensorType>(x.getType()).getDimSize(1);
+    FailureOr<Value> w = weight(name, {n, k});
+    if (failed(w))
+      return failure();
+    return qc::MatmulOp::create(b, loc, ty({T, n}), x, *w).getResult();
+  }
+
+  Value empty(ArrayRef<int64_t> shape) {
+    return tensor::EmptyOp::create(b, loc, shape, f32);
+  }
+
+  /// An all-parallel elementwise generic over `shape`.
+  Value elementwise(ArrayRef<int64_t> shape, ValueRange inputs,
+                    ArrayRef<AffineMap> inputMaps,
+                    function_ref<Value(OpBuilder &, Location, ValueRange)> fn) {
+    SmallVector<AffineMap> maps(inputMaps);
+    maps.push_back(b.getMultiDimIdentityMap(shape.size()));
+    SmallVector<utils::IteratorType> iters(shape.size(),
+                                           utils::IteratorType::parallel);
+    return linalg::GenericOp::create(
+               b, loc, ty(shape), inputs, ValueRange{empty(shape)}, maps, iters,
+               [&](OpBuilder &nb, Location l, ValueRange args) {
+                 linalg::YieldOp::create(nb, l, fn(nb, l, args));
+               })
+        .getResult(0);
+  }
+
+  Value add(Value x, Value y) {
+    auto shape = cast<RankedTensorType>(x.getType()).getShape();
+    AffineMap id = b.getMultiDimIdentityMap(shape.size());
+    return elementwise(shape, {x, y}, {id, id},
+                       [](OpBuilder &nb, Location l, ValueRange a) {
+                         return arith::AddFOp::create(nb, l, a[0], a[1]);
+                       });
+  }
+
+  /// x [T, N] + bias[N].
+  Value addBias(Value x, Value bias) {
+    auto shape = cast<RankedTensorType>(x.getType()).getShape();
+    AffineMap id = b.getMultiDimIdentityMap(2);
+    AffineMap col =
+        AffineMap::get(2, 0, {b.getAffineDimExpr(1)}, b.getContext());
+    return elementwise(shape, {x, bias}, {id, col},
+                       [](OpBuilder &nb, Location l, ValueRange a) {
+                         return arith::AddFOp::create(nb, l, a[0], a[1]);
+                       });
+  }
+
+  /// x * rsqrt(mean(x^2) + eps) * w over the last dimension of x [T, E].
+  FailureOr<Value> rmsNorm(Value x, const std::string &name) {
+    int64_t e = cast<RankedTensorType>(x.getType()).getDimSize(1);
+    FailureOr<Value> w = weight(name, {e});
+    if (failed(w))
+      return failure();
+    Value zero = linalg::FillOp::create(b, loc, ValueRange{f32c(0.0)},
+                                        ValueRange{empty({T})})
+                     .getResult(0);
+    AffineMap id = b.getMultiDimIdentityMap(2);
+    AffineMap row =
+        AffineMap::get(2, 0, {b.getAffineDimExpr(0)}, b.getContext());
+    AffineMap col =
+        AffineMap::get(2, 0, {b.getAffineDimExpr(1)}, b.getContext());
+    Value sumsq =
+        linalg::GenericOp::create(
+            b, loc, ty({T}), ValueRange{x}, ValueRange{zero},
+            ArrayRef<AffineMap>{id, row},
+            ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                          utils::IteratorType::reduction},
+            [&](OpBuilder &nb, Location l, ValueRange a) {
+              Value sq = arith::MulFOp::create(nb, l, a[0], a[0]);
+              linalg::YieldOp::create(
+                  nb, l, ValueRange{arith::AddFOp::create(nb, l, sq, a[1])});
+            })
+            .getResult(0);
+    double invE = 1.0 / double(e), eps = p.rmsEpsilon;
+    return elementwise({T, e}, {x, sumsq, *w}, {id, row, col},
+                       [&](OpBuilder &nb, Location l, ValueRange a) {
+                         auto c = [&](double v) {
+                           return arith::ConstantFloatOp::create(
+                               nb, l, nb.getF32Type(), APFloat(float(v)));
+                         };
+                         Value mean =
+                             arith::MulFOp::create(nb, l, a[1], c(invE));
+                         Value r = math::RsqrtOp::create(
+                             nb, l, arith::AddFOp::create(nb, l, mean, c(eps)));
+                         Value n = arith::MulFOp::create(nb, l, a[0], r);
+                         return arith::MulFOp::create(nb, l, n, a[2]);
+                       });
+  }
+
+  /// Rotary embedding of x [T, Hx, D] at positions pos + t (llama.cpp's
+  /// ggml_rope_ext: NORM rotates (2i, 2i + 1), NEOX (i, i + n/2), theta =
+  /// p * base^(-2i / n) for the first n = rope dimensions).
+  Value rope(Value x, Value pos) {
+    auto shape = cast<RankedTensorType>(x.getType()).getShape();
+    int64_t n = p.ropeDimensions, half = n / 2;
+    bool neox = p.neoxRope;
+    double logBase = std::log(p.ropeBase);
+    AffineMap id = b.getMultiDimIdentityMap(3);
+    return elementwise(
+        shape, {x}, {id}, [&](OpBuilder &nb, Location l, ValueRange a) {
+          auto ci = [&](int64_t v) {
+            return arith::ConstantIndexOp::create(nb, l, v).getResult();
+          };
+          auto cf = [&](double v) {
+            return arith::ConstantFloatOp::create(nb, l, nb.getF32Type(),
+                                                  APFloat(float(v)))
+                .getResult();
+          };
+          Value t = linalg::IndexOp::create(nb, l, 0);
+          Value h = linalg::IndexOp::create(nb, l, 1);
+          Value d = linalg::IndexOp::create(nb, l, 2);
+          Value inRope =
+              arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ult, d, ci(n));
+          Value dr = arith::SelectOp::create(nb, l, inRope, d, ci(0));
+          Value i, partner, first;
+          if (neox) {
+            first = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ult, dr,
+                                          ci(half));
+            i = arith::RemUIOp::create(nb, l, dr, ci(half));
+            partner = arith::SelectOp::create(
+                nb, l, first, arith::AddIOp::create(nb, l, dr, ci(half)),
+                arith::SubIOp::create(nb, l, dr, ci(half)));
+          } else {
+            i = arith::DivUIOp::create(nb, l, dr, ci(2));
+            Value odd = arith::RemUIOp::create(nb, l, dr, ci(2));
+            first = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, odd,
+                                          ci(0));
+            partner = arith::XOrIOp::create(nb, l, dr, ci(1));
+          }
+          partner = arith::SelectOp::create(nb, l, inRope, partner, d);
+          Value position = arith::AddIOp::create(nb, l, pos, t);
+          Value pf = arith::SIToFPOp::create(
+              nb, l, nb.getF32Type(),
+              arith::IndexCastOp::create(nb, l, nb.getI64Type(), position));
+          Value fi = arith::SIToFPOp::create(
+              nb, l, nb.getF32Type(),
+              arith::IndexCastOp::create(nb, l, nb.getI64Type(), i));
+          // theta = p * exp(-2 i / n * ln(base))
+          Value expo = arith::MulFOp::create(nb, l, fi, cf(-2.0 / n * logBase));
+          Value theta = arith::MulFOp::create(nb, l, pf,
+                                              math::ExpOp::create(nb, l, expo));
+          Value cosT = math::CosOp::create(nb, l, theta);
+          Value sinT = math::SinOp::create(nb, l, theta);
+          Value other =
+              tensor::ExtractOp::create(nb, l, x, ValueRange{t, h, partner});
+          Value sign = arith::SelectOp::create(nb, l, first, cf(-1.0), cf(1.0));
+          Value rot = arith::AddFOp::create(
+              nb, l, arith::MulFOp::create(nb, l, a[0], cosT),
+              arith::MulFOp::create(
+                  nb, l, arith::MulFOp::create(nb, l, sign, other), sinT));
+          return arith::SelectOp::create(nb, l, inRope, rot, a[0]);
+        });
+  }
+
+  /// silu(g) * u.
+  Value swiglu(Value g, Value u) {
+    auto shape = cast<RankedTensorType>(g.getType()).getShape();
+    AffineMap id = b.getMultiDimIdentityMap(2);
+    return elementwise(
+        shape, {g, u}, {id, id}, [](OpBuilder &nb, Location l, ValueRange a) {
+          Value one = arith::ConstantFloatOp::create(nb, l, nb.getF32Type(),
+                                                     APFloat(1.0f));
+          Value e =
+              math::ExpOp::create(nb, l, arith::NegFOp::create(nb, l, a[0]));
+          Value s = arith::DivFOp::create(nb, l, a[0],
+                                          arith::AddFOp::create(nb, l, one, e));
+          return arith::MulFOp::create(nb, l, s, a[1]);
+        });
+  }
+};
+
+LogicalResult GraphBuilder::build(const LanguageModelOptions &options) {
+  T = options.tokens;
+  C = options.context > 0
+          ? options.context
+          : std::min<int64_t>(p.trainContext > 0 ? p.trainContext : 2048, 2048);
+  if (T <= 0 || T > C)
+    return emitError(loc) << "cannot build a model for " << T
+                          << " tokens per call with a context of " << C;
+  if (module.lookupSymbol("forward"))
+    return emitError(loc) << "the module already has a @forward";
+  const int64_t L = p.layers, E = p.embedding, H = p.heads, Hkv = p.kvHeads,
+                D = p.headSize, F = p.feedForward, V = p.vocab;
+  auto i32 = b.getI32Type();
+  auto cacheType = ty({L, C, Hkv, D});
+  auto fnType =
+      b.getFunctionType({ty({T}, i32), ty({1}, i32), cacheType, cacheType},
+                        {ty({T, V}), cacheType, cacheType});
+  b.setInsertionPointToEnd(module.getBody());
+  auto fn = func::FuncOp::create(b, loc, "forward", fnType);
+  const char *argNames[] = {"tokens", "pos", "k_cache", "v_cache"};
+  const char *resultNames[] = {"logits", "k_cache_out", "v_cache_out"};
+  for (unsigned i = 0; i < 4; ++i)
+    fn.setArgAttr(i, "qc.name", b.getStringAttr(argNames[i]));
+  for (unsigned i = 0; i < 3; ++i)
+    fn.setResultAttr(i, "qc.name", b.getStringAttr(resultNames[i]));
+  Block *entry = fn.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  Value tokens = entry->getArgument(0), posT = entry->getArgument(1);
+  Value kc = entry->getArgument(2), vc = entry->getArgument(3);
+
+  // The position, kept inside the cache (the caller keeps pos + T <= C).
+  Value pos = arith::IndexCastOp::create(
+      b, loc, b.getIndexType(),
+      tensor::ExtractOp::create(b, loc, posT, ValueRange{idx(0)}));
+  pos = arith::MaxSIOp::create(b, loc, pos, idx(0));
+  pos = arith::MinSIOp::create(b, loc, pos, idx(C - T));
+  Value posClamped = tensor::FromElementsOp::create(
+      b, loc, ty({1}, i32),
+      ValueRange{arith::IndexCastOp::create(b, loc, i32, pos)});
+
+  FailureOr<Value> embd = weight("token_embd.weight", {V, E});
+  if (failed(embd))
+    return failure();
+  Value x = qc::GatherRowsOp::create(b, loc, ty({T, E}), *embd, tokens);
+  float scale = 1.0f / std::sqrt(float(D));
+
+  for (int64_t l = 0; l < L; ++l) {
+    std::string blk = "blk." + std::to_string(l) + ".";
+    FailureOr<Value> h = rmsNorm(x, blk + "attn_norm.weight");
+    if (failed(h))
+      return failure();
+    FailureOr<Value> q = matmul(*h, blk + "attn_q.weight", H * D);
+    FailureOr<Value> k = matmul(*h, blk + "attn_k.weight", Hkv * D);
+    FailureOr<Value> v = matmul(*h, blk + "attn_v.weight", Hkv * D);
+    if (failed(q) || failed(k) || failed(v))
+      return failure();
+    if (p.qkvBias) {
+      FailureOr<Value> bq = weight(blk + "attn_q.bias", {H * D});
+      FailureOr<Value> bk = weight(blk + "attn_k.bias", {Hkv * D});
+      FailureOr<Value> bv = weight(blk + "attn_v.bias", {Hkv * D});
+      if (failed(bq) || failed(bk) || failed(bv))
+        return failure();
+      *q = addBias(*q, *bq), *k = addBias(*k, *bk), *v = addBias(*v, *bv);
+    }
+    auto split = [&](Value t, int64_t heads) {
+      return tensor::ExpandShapeOp::create(
+                 b, loc, ty({T, heads, D}), t,
+                 ArrayRef<ReassociationIndices>{{0}, {1, 2}})
+          .getResult();
+    };
+    Value q3 = rope(split(*q, H), pos);
+    Value k3 = rope(split(*k, Hkv), pos);
+    Value v3 = split(*v, Hkv);
+    SmallVector<OpFoldResult> offsets = {b.getIndexAttr(l), pos,
+                                         b.getIndexAttr(0), b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(T),
+                                       b.getIndexAttr(Hkv), b.getIndexAttr(D)};
+    SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+    kc = tensor::InsertSliceOp::create(b, loc, k3, kc, offsets, sizes, strides);
+    vc = tensor::InsertSliceOp::create(b, loc, v3, vc, offsets, sizes, strides);
+    SmallVector<OpFoldResult> layer = {b.getIndexAttr(l), b.getIndexAttr(0),
+                                       b.getIndexAttr(0), b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> whole = {b.getIndexAttr(1), b.getIndexAttr(C),
+                                       b.getIndexAttr(Hkv), b.getIndexAttr(D)};
+    Value kl = tensor::ExtractSliceOp::create(b, loc, ty({C, Hkv, D}), kc,
+                                              layer, whole, strides);
+    Value vl = tensor::ExtractSliceOp::create(b, loc, ty({C, Hkv, D}), vc,
+                                              layer, whole, strides);
+    Value att = qc::AttentionOp::create(b, loc, ty({T, H, D}), q3, kl, vl,
+                                        posClamped, b.getF32FloatAttr(scale));
+    Value att2 = tensor::CollapseShapeOp::create(
+        b, loc, ty({T, H * D}), att,
+        ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+    FailureOr<Value> o = matmul(att2, blk + "attn_output.weight", E);
+    if (failed(o))
+      return failure();
+    x = add(*o, x);
+    FailureOr<Value> h2 = rmsNorm(x, blk + "ffn_norm.weight");
+    if (failed(h2))
+      return failure();
+    FailureOr<Value> g = matmul(*h2, blk + "ffn_gate.weight", F);
+    FailureOr<Value> u = matmul(*h2, blk + "ffn_up.weight", F);
+    if (failed(g) || failed(u))
+      return failure();
+    FailureOr<Value> down = matmul(swiglu(*g, *u), blk + "ffn_down.weight", E);
+    if (failed(down))
+      return failure();
+    x = add(*down, x);
+  }
+  FailureOr<Value> xn = rmsNorm(x, "output_norm.weight");
+  if (failed(xn))
+    return failure();
+  FailureOr<Value> logits =
+      matmul(*xn, p.tiedOutput ? "token_embd.weight" : "output.weight", V);
+  if (failed(logits))
+    return failure();
+  func::ReturnOp::create(b, loc, ValueRange{*logits, kc, vc});
+  return success();
+}
+
+} // namespace
+
+LogicalResult quantc::buildLanguageModel(ModuleOp module,
+                                         const LanguageModelParams &params,
+                                         const LanguageModelOptions &options) {
+  module.getContext()
+      ->loadDialect<arith::ArithDialect, func::FuncDialect,
+                    linalg::LinalgDialect, math::MathDialect,
+                    tensor::TensorDialect, qc::QCDialect>();
+  GraphBuilder builder(module, params);
+  return builder.build(options);
+}
