@@ -4,7 +4,7 @@
 //   node llama-dump-logits.mjs NODE_LLAMA_CPP_DIR MODEL.gguf TEXT N OUT_DIR
 //
 // OUT_DIR/tokens.npy: the first N token ids of TEXT (llama.cpp's tokenizer,
-// with its BOS), int32; OUT_DIR/logprobs.npy: N x vocab float32, row i the
+// without BOS; or TEXT = "ids:ID ID ..." for given ids), int32; OUT_DIR/logprobs.npy: N x vocab float32, row i the
 // log-probabilities of the token after tokens[0..i]; OUT_DIR/greedy.npy: the
 // N greedy (argmax) continuation tokens after all N, int32.
 import fs from "node:fs";
@@ -17,7 +17,10 @@ const llama = await getLlama({gpu: false, build: "never", logLevel: "error"});
 const model = await llama.loadModel({modelPath});
 const context = await model.createContext({contextSize: 4 * count + 16, threads: 2});
 const sequence = context.getSequence();
-const tokens = model.tokenize(text).slice(0, count);
+// "ids:1 2 3" gives the token ids themselves (e.g. quantc-tokenize's).
+const tokens = text.startsWith("ids:")
+  ? text.slice(4).trim().split(/\s+/).map(Number).slice(0, count)
+  : model.tokenize(text).slice(0, count);
 if (tokens.length < count)
   throw new Error(`the text has ${tokens.length} tokens, fewer than ${count}`);
 

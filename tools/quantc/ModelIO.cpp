@@ -20,7 +20,10 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include "quantc/runtime.h"
+
 #include <cstring>
+#include <dlfcn.h>
 
 using namespace mlir;
 
@@ -29,11 +32,13 @@ static llvm::cl::opt<int64_t> lmTokens(
     llvm::cl::init(1),
     llvm::cl::desc("Language models (GGUF, safetensors): tokens per call of "
                    "the compiled @forward"));
-static llvm::cl::opt<int64_t> lmContext(
+static llvm::cl::opt<int64_t> lmContextOption(
     "lm-context", llvm::cl::sub(llvm::cl::SubCommand::getAll()),
     llvm::cl::init(0),
     llvm::cl::desc("Language models: positions of the key/value cache "
                    "(default: the trained context, at most 2048)"));
+
+int64_t quantc::languageModelContext() { return lmContextOption; }
 
 /// Adds the graph of a language model imported from GGUF or safetensors.
 static OwningOpRef<ModuleOp> withGraph(OwningOpRef<ModuleOp> module,
@@ -46,7 +51,7 @@ static OwningOpRef<ModuleOp> withGraph(OwningOpRef<ModuleOp> module,
     return nullptr;
   quantc::LanguageModelOptions options;
   options.tokens = lmTokens;
-  options.context = lmContext;
+  options.context = lmContextOption;
   if (failed(quantc::buildLanguageModel(*module, *params, options)))
     return nullptr;
   return module;
@@ -117,4 +122,33 @@ void quantc::installDiagnosticPrinter(MLIRContext &context) {
       print(note);
     return success();
   });
+}
+
+quantc::LoadedModel::~LoadedModel() {
+  if (handle)
+    dlclose(handle);
+}
+
+bool quantc::loadModelLibrary(StringRef path, LoadedModel &loaded,
+                              std::string &error) {
+  loaded.handle = dlopen(path.str().c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!loaded.handle) {
+    error = ("cannot load '" + path + "': " + dlerror()).str();
+    return false;
+  }
+  using Accessor = const qc_model *(*)();
+  auto accessor =
+      reinterpret_cast<Accessor>(dlsym(loaded.handle, "qc_shared_model"));
+  if (!accessor) {
+    error = ("'" + path +
+             "' is not a quantc model library (no qc_shared_model symbol)")
+                .str();
+    return false;
+  }
+  loaded.model = accessor();
+  if (!loaded.model) {
+    error = ("'" + path + "' has no model").str();
+    return false;
+  }
+  return true;
 }

@@ -8,6 +8,7 @@
 #define QUANTC_TOOLS_QUANTC_MODELIO_H
 
 #include "quantc/Target/ONNX/ONNX.h"
+#include "quantc/runtime.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
@@ -30,6 +31,25 @@ void installDiagnosticPrinter(mlir::MLIRContext &context);
 mlir::OwningOpRef<mlir::ModuleOp>
 importModel(llvm::StringRef path, mlir::MLIRContext *context,
             const ONNXImportOptions &onnxOptions = {}, bool buildGraph = false);
+
+/// The --lm-context option (0 when not given).
+int64_t languageModelContext();
+
+/// A compiled model library loaded with dlopen: its descriptor and the
+/// handle that keeps it alive (closed on destruction).
+struct LoadedModel {
+  const qc_model *model = nullptr;
+  void *handle = nullptr;
+  LoadedModel() = default;
+  LoadedModel(const LoadedModel &) = delete;
+  LoadedModel &operator=(const LoadedModel &) = delete;
+  ~LoadedModel();
+};
+
+/// Loads a `quantc compile --emit so` library (its `qc_shared_model`
+/// accessor); false with `error` set otherwise.
+bool loadModelLibrary(llvm::StringRef path, LoadedModel &loaded,
+                      std::string &error);
 
 } // namespace quantc
 

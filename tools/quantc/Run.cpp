@@ -46,9 +46,9 @@ namespace tio = quantc::tensorio;
 static cl::SubCommand runCmd("run",
                              "Compile (when needed) and run a model on input "
                              "tensors");
-static cl::opt<std::string> modelPath(cl::Positional, cl::Required,
-                                      cl::sub(runCmd),
-                                      cl::desc("<model.onnx|model.mlir|model.so>"));
+static cl::opt<std::string>
+    modelPath(cl::Positional, cl::Required, cl::sub(runCmd),
+              cl::desc("<model.onnx|model.mlir|model.so>"));
 static cl::list<std::string>
     inputFiles("input", cl::sub(runCmd),
                cl::desc("An input tensor (.pb TensorProto or .npy), in the "
@@ -67,9 +67,9 @@ static cl::list<std::string>
                          "mismatch fails the command"),
                 cl::value_desc("file"));
 static cl::opt<double> relTolerance("rtol", cl::sub(runCmd), cl::init(1e-3),
-                            cl::desc("Relative tolerance of --expect"));
+                                    cl::desc("Relative tolerance of --expect"));
 static cl::opt<double> absTolerance("atol", cl::sub(runCmd), cl::init(1e-7),
-                            cl::desc("Absolute tolerance of --expect"));
+                                    cl::desc("Absolute tolerance of --expect"));
 static cl::opt<int> numThreads("threads", cl::sub(runCmd), cl::init(0),
                                cl::desc("Threads (0: one per core)"));
 static cl::opt<unsigned>
@@ -164,37 +164,18 @@ DenseElementsAttr toAttr(MLIRContext *ctx, const tio::Tensor &t) {
   return DenseElementsAttr::getFromRawBuffer(type, raw);
 }
 
-/// A loaded model: the descriptor and what keeps it alive.
-struct LoadedModel {
-  const qc_model *model = nullptr;
-  void *handle = nullptr;
-  ~LoadedModel() {
-    if (handle)
-      dlclose(handle);
-  }
-};
-
-bool openSharedModel(StringRef path, LoadedModel &loaded) {
-  loaded.handle = dlopen(path.str().c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!loaded.handle) {
-    fail(Twine("cannot load '") + path + "': " + dlerror());
+bool openSharedModel(StringRef path, quantc::LoadedModel &loaded) {
+  std::string error;
+  if (!quantc::loadModelLibrary(path, loaded, error)) {
+    fail(error);
     return false;
   }
-  using Accessor = const qc_model *(*)();
-  auto accessor =
-      reinterpret_cast<Accessor>(dlsym(loaded.handle, "qc_shared_model"));
-  if (!accessor) {
-    fail(Twine("'") + path +
-         "' is not a quantc model library (no qc_shared_model symbol)");
-    return false;
-  }
-  loaded.model = accessor();
-  return loaded.model != nullptr;
+  return true;
 }
 
 /// Imports and compiles `path` into a temporary shared library and loads it.
 bool compileAndLoad(StringRef path, ArrayRef<tio::Tensor> inputs,
-                    LoadedModel &loaded, double &compileSeconds) {
+                    quantc::LoadedModel &loaded, double &compileSeconds) {
   auto start = std::chrono::steady_clock::now();
   DialectRegistry registry;
   quantc::registerAllDialects(registry);
@@ -240,8 +221,8 @@ bool compileAndLoad(StringRef path, ArrayRef<tio::Tensor> inputs,
   SmallString<128> library;
   if (!saveLibrary.empty()) {
     library = saveLibrary;
-  } else if (std::error_code ec = sys::fs::createTemporaryFile(
-                 "quantc-run", "so", library)) {
+  } else if (std::error_code ec =
+                 sys::fs::createTemporaryFile("quantc-run", "so", library)) {
     fail("cannot create a temporary file: " + ec.message());
     return false;
   }
@@ -255,9 +236,9 @@ bool compileAndLoad(StringRef path, ArrayRef<tio::Tensor> inputs,
   if (failed(quantc::compileModuleForCPU(*module, compile, library,
                                          quantc::EmitKind::SharedLib)))
     return false;
-  compileSeconds = std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - start)
-                       .count();
+  compileSeconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   return openSharedModel(library, loaded);
 }
 
@@ -289,7 +270,7 @@ int runCommand() {
   if (outputFormat != "pb" && outputFormat != "npy")
     return fail("--output-format must be pb or npy");
 
-  LoadedModel loaded;
+  quantc::LoadedModel loaded;
   double compileSeconds = 0;
   bool isLibrary = StringRef(modelPath).ends_with(".so");
   if (isLibrary ? !openSharedModel(modelPath, loaded)
@@ -380,10 +361,10 @@ int runCommand() {
       SmallString<256> path(outputDir);
       sys::path::append(path, "output_" + std::to_string(i) + "." +
                                   outputFormat.getValue());
-      absl::Status status = outputFormat == "npy"
-                                ? tio::writeNpy(outputs[i], path.str().str())
-                                : tio::writeTensorPb(outputs[i],
-                                                     path.str().str());
+      absl::Status status =
+          outputFormat == "npy"
+              ? tio::writeNpy(outputs[i], path.str().str())
+              : tio::writeTensorPb(outputs[i], path.str().str());
       if (!status.ok())
         return fail(std::string(status.message()));
     }
@@ -422,9 +403,8 @@ int runCommand() {
       if (outputs[i].dtype == QC_DTYPE_BFLOAT16 &&
           expected[i].dtype == QC_DTYPE_UINT16)
         expected[i].dtype = QC_DTYPE_BFLOAT16;
-      tio::Comparison c =
-          tio::compareTensors(expected[i], outputs[i], relTolerance,
-                              absTolerance);
+      tio::Comparison c = tio::compareTensors(expected[i], outputs[i],
+                                              relTolerance, absTolerance);
       if (!c.equal) {
         errs() << "quantc: error: output " << i << " ('" << outputs[i].name
                << "') mismatch: " << c.message << "\n";
