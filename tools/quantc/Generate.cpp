@@ -128,7 +128,7 @@ bool compileVariant(StringRef path, int64_t tokens, int64_t context,
     fail("cannot create a temporary file: " + ec.message());
     return false;
   }
-  auto remove = llvm::make_scope_exit([&] { sys::fs::remove(library); });
+  llvm::scope_exit remove([&] { sys::fs::remove(library); });
   quantc::CPUCompileOptions compile;
   compile.modelName = "lm";
   if (failed(quantc::compileModuleForCPU(*module, compile, library,
