@@ -26,6 +26,8 @@
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include "absl/status/statusor.h"
@@ -345,3 +347,213 @@ int runGenerate() {
 } // namespace
 
 static quantc::driver::Command generateReg(generateCmd, runGenerate);
+
+//===----------------------------------------------------------------------===//
+// quantc perplexity / quantc kld
+//===----------------------------------------------------------------------===//
+
+static cl::SubCommand
+    perplexityCmd("perplexity",
+                  "Perplexity of a language model on a text file (as "
+                  "llama.cpp's llama-perplexity)");
+static cl::SubCommand
+    kldCmd("kld",
+           "KL divergence of a language model's next-token distributions "
+           "from a base model's, on a text file (llama-perplexity "
+           "--kl-divergence)");
+static cl::opt<std::string> evalModel(cl::Positional, cl::Required,
+                                      cl::sub(perplexityCmd), cl::sub(kldCmd),
+                                      cl::desc("<model.gguf>"));
+static cl::opt<std::string> evalFile("file", cl::Required,
+                                     cl::sub(perplexityCmd), cl::sub(kldCmd),
+                                     cl::desc("UTF-8 text to evaluate on"));
+static cl::opt<std::string> evalBase("base", cl::Required, cl::sub(kldCmd),
+                                     cl::desc("The base model (GGUF)"));
+static cl::opt<int64_t> evalCtx("ctx", cl::sub(perplexityCmd), cl::sub(kldCmd),
+                                cl::init(128),
+                                cl::desc("Tokens per chunk; the second half "
+                                         "of each chunk is scored"));
+static cl::opt<int64_t> evalChunks("chunks", cl::sub(perplexityCmd),
+                                   cl::sub(kldCmd), cl::init(0),
+                                   cl::desc("Evaluate at most this many "
+                                            "chunks (0: all)"));
+static cl::opt<int> evalThreads("threads", cl::sub(perplexityCmd),
+                                cl::sub(kldCmd), cl::init(0),
+                                cl::desc("Threads (0: one per core)"));
+
+namespace {
+
+/// A compiled model evaluating `ctx`-token chunks in calls of `t` tokens.
+struct Evaluator {
+  Variant variant;
+  quantc::LanguageModelParams params;
+  int64_t context = 0;
+
+  bool open(StringRef path, int64_t ctx) {
+    // One call per chunk when it fits, else calls of 32.
+    int64_t t = ctx <= 256 ? ctx : 32;
+    int threads = genThreads;
+    genThreads = evalThreads;
+    bool ok = compileVariant(path, t, ctx, variant, params, context);
+    genThreads = threads;
+    return ok;
+  }
+
+  /// Log-probabilities of every position of `tokens` (the chunk starts at
+  /// position 0 with an empty cache).
+  bool run(const std::vector<int32_t> &tokens,
+           std::vector<std::vector<float>> &logprobs) {
+    size_t cacheElems = static_cast<size_t>(params.layers) * context *
+                        params.kvHeads * params.headSize;
+    std::vector<float> kc(cacheElems, 0.0f), vc(cacheElems, 0.0f);
+    const int64_t V = params.vocab, T = variant.tokens;
+    logprobs.clear();
+    for (size_t at = 0; at < tokens.size(); at += T) {
+      std::vector<int32_t> part(tokens.begin() + at,
+                                tokens.begin() +
+                                    std::min(tokens.size(), at + T));
+      size_t valid = part.size();
+      part.resize(T, part.back());
+      int32_t pos = static_cast<int32_t>(at);
+      qc_context *ctx = variant.ctx;
+      if (qc_context_set_input(ctx, 0, part.data(), part.size() * 4) ||
+          qc_context_set_input(ctx, 1, &pos, 4) ||
+          qc_context_set_input(ctx, 2, kc.data(), kc.size() * 4) ||
+          qc_context_set_input(ctx, 3, vc.data(), vc.size() * 4) ||
+          qc_context_run(ctx) != QC_OK) {
+        fail(qc_context_error(ctx));
+        return false;
+      }
+      const float *out =
+          static_cast<const float *>(qc_context_output(ctx, 0, nullptr));
+      for (size_t i = 0; i < valid; ++i) {
+        const float *row = out + i * V;
+        float top = *std::max_element(row, row + V);
+        double z = 0;
+        for (int64_t v = 0; v < V; ++v)
+          z += std::exp(double(row[v]) - top);
+        float lz = top + static_cast<float>(std::log(z));
+        std::vector<float> lp(row, row + V);
+        for (float &x : lp)
+          x -= lz;
+        logprobs.push_back(std::move(lp));
+      }
+      std::memcpy(kc.data(), qc_context_output(ctx, 1, nullptr), kc.size() * 4);
+      std::memcpy(vc.data(), qc_context_output(ctx, 2, nullptr), vc.size() * 4);
+    }
+    return true;
+  }
+};
+
+/// The file's tokens (BOS first, as llama-perplexity) in chunks of `ctx`.
+bool chunkFile(StringRef model, std::vector<std::vector<int32_t>> &chunks) {
+  absl::StatusOr<quantc::gguf::File> gguf =
+      quantc::gguf::File::open(model.str());
+  if (!gguf.ok())
+    return fail(std::string(gguf.status().message())), false;
+  absl::StatusOr<quantc::tokenizer::Vocabulary> vocab =
+      quantc::tokenizer::readVocabulary(*gguf);
+  if (!vocab.ok())
+    return fail(model + ": " + std::string(vocab.status().message())), false;
+  int32_t bos = vocab->bosId;
+  std::string error;
+  auto tokenizer =
+      quantc::tokenizer::Tokenizer::create(std::move(*vocab), error);
+  if (!tokenizer)
+    return fail(model + ": " + error), false;
+  auto buffer = MemoryBuffer::getFile(evalFile);
+  if (!buffer)
+    return fail("cannot read " + evalFile + ": " + buffer.getError().message()),
+           false;
+  std::vector<int32_t> tokens =
+      tokenizer->encode((*buffer)->getBuffer().str(), true, false);
+  int64_t ctx = evalCtx;
+  if (ctx < 4)
+    return fail("--ctx must be at least 4"), false;
+  for (size_t at = 0; at + ctx <= tokens.size(); at += ctx) {
+    std::vector<int32_t> chunk(tokens.begin() + at, tokens.begin() + at + ctx);
+    if (bos >= 0)
+      chunk[0] = bos;
+    chunks.push_back(std::move(chunk));
+    if (evalChunks > 0 && int64_t(chunks.size()) == evalChunks)
+      break;
+  }
+  if (chunks.empty())
+    return fail(formatv("{0} has {1} tokens, fewer than one chunk of {2} "
+                        "(--ctx)",
+                        evalFile, tokens.size(), ctx)),
+           false;
+  return true;
+}
+
+int runPerplexity() {
+  std::vector<std::vector<int32_t>> chunks;
+  if (!chunkFile(evalModel, chunks))
+    return 1;
+  Evaluator model;
+  if (!model.open(evalModel, evalCtx))
+    return 1;
+  double nll = 0;
+  int64_t count = 0;
+  auto start = std::chrono::steady_clock::now();
+  for (size_t c = 0; c < chunks.size(); ++c) {
+    std::vector<std::vector<float>> lp;
+    if (!model.run(chunks[c], lp))
+      return 1;
+    for (size_t i = chunks[c].size() / 2; i + 1 < chunks[c].size();
+         ++i, ++count)
+      nll -= lp[i][chunks[c][i + 1]];
+    outs() << formatv("[{0}]{1:f4} ", c + 1, std::exp(nll / count));
+    outs().flush();
+  }
+  double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  outs() << formatv("\nperplexity: {0:f4} over {1} tokens in {2} chunks of "
+                    "{3} ({4:f1} tokens/s)\n",
+                    std::exp(nll / count), count, chunks.size(),
+                    evalCtx.getValue(), chunks.size() * evalCtx / secs);
+  return 0;
+}
+
+int runKld() {
+  std::vector<std::vector<int32_t>> chunks;
+  if (!chunkFile(evalBase, chunks))
+    return 1;
+  Evaluator base, model;
+  if (!base.open(evalBase, evalCtx) || !model.open(evalModel, evalCtx))
+    return 1;
+  if (base.params.vocab != model.params.vocab)
+    return fail(formatv("the models' vocabularies differ ({0} and {1} tokens)",
+                        base.params.vocab, model.params.vocab));
+  double kl = 0, nllBase = 0, nllModel = 0, maxKl = 0;
+  int64_t count = 0, same = 0;
+  for (const std::vector<int32_t> &chunk : chunks) {
+    std::vector<std::vector<float>> a, b;
+    if (!base.run(chunk, a) || !model.run(chunk, b))
+      return 1;
+    for (size_t i = chunk.size() / 2; i + 1 < chunk.size(); ++i, ++count) {
+      double k = 0;
+      for (size_t v = 0; v < a[i].size(); ++v)
+        k += std::exp(double(a[i][v])) * (a[i][v] - b[i][v]);
+      kl += k;
+      maxKl = std::max(maxKl, k);
+      nllBase -= a[i][chunk[i + 1]];
+      nllModel -= b[i][chunk[i + 1]];
+      same += std::max_element(a[i].begin(), a[i].end()) - a[i].begin() ==
+              std::max_element(b[i].begin(), b[i].end()) - b[i].begin();
+    }
+  }
+  outs() << formatv("positions: {0} ({1} chunks of {2})\n", count,
+                    chunks.size(), evalCtx.getValue());
+  outs() << formatv("perplexity: base {0:f4}, model {1:f4}\n",
+                    std::exp(nllBase / count), std::exp(nllModel / count));
+  outs() << formatv("mean KLD: {0:f6} (max {1:f6})\n", kl / count, maxKl);
+  outs() << formatv("same top token: {0:f2}%\n", 100.0 * same / count);
+  return 0;
+}
+
+} // namespace
+
+static quantc::driver::Command perplexityReg(perplexityCmd, runPerplexity);
+static quantc::driver::Command kldReg(kldCmd, runKld);
