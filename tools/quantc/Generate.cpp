@@ -255,7 +255,8 @@ int runGenerate() {
   Variant prefill, decode;
   quantc::LanguageModelParams params;
   int64_t context = 0;
-  int64_t chunk = std::max<int64_t>(1, genChunk);
+  // A prompt shorter than a chunk is one call of exactly its length.
+  int64_t chunk = std::clamp<int64_t>(genChunk, 1, prompt.size());
   if (!compileVariant(genModel, chunk, quantc::languageModelContext(), prefill,
                       params, context) ||
       !compileVariant(genModel, 1, quantc::languageModelContext(), decode,

@@ -213,24 +213,54 @@ private:
                        });
   }
 
-  /// Rotary embedding of x [T, Hx, D] at positions pos + t (llama.cpp's
-  /// ggml_rope_ext: NORM rotates (2i, 2i + 1), NEOX (i, i + n/2), theta =
-  /// p * base^(-2i / n) for the first n = rope dimensions).
-  Value rope(Value x, Value pos) {
+  /// cos and sin of theta = (pos + t) * base^(-2i / n) for the first n =
+  /// rope dimensions: a [T, n / 2, 2] table computed once per call and
+  /// shared by every layer's queries and keys.
+  Value ropeTable(Value pos) {
+    int64_t half = p.ropeDimensions / 2;
+    double logBase = std::log(p.ropeBase);
+    double n = double(p.ropeDimensions);
+    return elementwise(
+        {T, half, 2}, {}, {}, [&](OpBuilder &nb, Location l, ValueRange) {
+          auto cf = [&](double v) {
+            return arith::ConstantFloatOp::create(nb, l, nb.getF32Type(),
+                                                  APFloat(float(v)))
+                .getResult();
+          };
+          auto toF32 = [&](Value index) {
+            return arith::SIToFPOp::create(nb, l, nb.getF32Type(),
+                                           arith::IndexCastOp::create(
+                                               nb, l, nb.getI64Type(), index))
+                .getResult();
+          };
+          Value t = linalg::IndexOp::create(nb, l, 0);
+          Value i = linalg::IndexOp::create(nb, l, 1);
+          Value which = linalg::IndexOp::create(nb, l, 2);
+          Value position = toF32(arith::AddIOp::create(nb, l, pos, t));
+          Value expo =
+              arith::MulFOp::create(nb, l, toF32(i), cf(-2.0 / n * logBase));
+          Value theta = arith::MulFOp::create(nb, l, position,
+                                              math::ExpOp::create(nb, l, expo));
+          Value isCos =
+              arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, which,
+                                    arith::ConstantIndexOp::create(nb, l, 0));
+          return arith::SelectOp::create(nb, l, isCos,
+                                         math::CosOp::create(nb, l, theta),
+                                         math::SinOp::create(nb, l, theta));
+        });
+  }
+
+  /// Rotary embedding of x [T, Hx, D] (llama.cpp's ggml_rope_ext: NORM
+  /// rotates (2i, 2i + 1), NEOX (i, i + n/2), by the angles of `table`).
+  Value rope(Value x, Value table) {
     auto shape = cast<RankedTensorType>(x.getType()).getShape();
     int64_t n = p.ropeDimensions, half = n / 2;
     bool neox = p.neoxRope;
-    double logBase = std::log(p.ropeBase);
     AffineMap id = b.getMultiDimIdentityMap(3);
     return elementwise(
         shape, {x}, {id}, [&](OpBuilder &nb, Location l, ValueRange a) {
           auto ci = [&](int64_t v) {
             return arith::ConstantIndexOp::create(nb, l, v).getResult();
-          };
-          auto cf = [&](double v) {
-            return arith::ConstantFloatOp::create(nb, l, nb.getF32Type(),
-                                                  APFloat(float(v)))
-                .getResult();
           };
           Value t = linalg::IndexOp::create(nb, l, 0);
           Value h = linalg::IndexOp::create(nb, l, 1);
@@ -254,26 +284,17 @@ private:
             partner = arith::XOrIOp::create(nb, l, dr, ci(1));
           }
           partner = arith::SelectOp::create(nb, l, inRope, partner, d);
-          Value position = arith::AddIOp::create(nb, l, pos, t);
-          Value pf = arith::SIToFPOp::create(
-              nb, l, nb.getF32Type(),
-              arith::IndexCastOp::create(nb, l, nb.getI64Type(), position));
-          Value fi = arith::SIToFPOp::create(
-              nb, l, nb.getF32Type(),
-              arith::IndexCastOp::create(nb, l, nb.getI64Type(), i));
-          // theta = p * exp(-2 i / n * ln(base))
-          Value expo = arith::MulFOp::create(nb, l, fi, cf(-2.0 / n * logBase));
-          Value theta = arith::MulFOp::create(nb, l, pf,
-                                              math::ExpOp::create(nb, l, expo));
-          Value cosT = math::CosOp::create(nb, l, theta);
-          Value sinT = math::SinOp::create(nb, l, theta);
+          Value cosT =
+              tensor::ExtractOp::create(nb, l, table, ValueRange{t, i, ci(0)});
+          Value sinT =
+              tensor::ExtractOp::create(nb, l, table, ValueRange{t, i, ci(1)});
           Value other =
               tensor::ExtractOp::create(nb, l, x, ValueRange{t, h, partner});
-          Value sign = arith::SelectOp::create(nb, l, first, cf(-1.0), cf(1.0));
+          Value signedSin = arith::SelectOp::create(
+              nb, l, first, arith::NegFOp::create(nb, l, sinT), sinT);
           Value rot = arith::AddFOp::create(
               nb, l, arith::MulFOp::create(nb, l, a[0], cosT),
-              arith::MulFOp::create(
-                  nb, l, arith::MulFOp::create(nb, l, sign, other), sinT));
+              arith::MulFOp::create(nb, l, other, signedSin));
           return arith::SelectOp::create(nb, l, inRope, rot, a[0]);
         });
   }
@@ -340,6 +361,7 @@ LogicalResult GraphBuilder::build(const LanguageModelOptions &options) {
     return failure();
   Value x = qc::GatherRowsOp::create(b, loc, ty({T, E}), *embd, tokens);
   float scale = 1.0f / std::sqrt(float(D));
+  Value angles = ropeTable(pos);
 
   for (int64_t l = 0; l < L; ++l) {
     std::string blk = "blk." + std::to_string(l) + ".";
@@ -365,8 +387,8 @@ LogicalResult GraphBuilder::build(const LanguageModelOptions &options) {
                  ArrayRef<ReassociationIndices>{{0}, {1, 2}})
           .getResult();
     };
-    Value q3 = rope(split(*q, H), pos);
-    Value k3 = rope(split(*k, Hkv), pos);
+    Value q3 = rope(split(*q, H), angles);
+    Value k3 = rope(split(*k, Hkv), angles);
     Value v3 = split(*v, Hkv);
     SmallVector<OpFoldResult> offsets = {b.getIndexAttr(l), pos,
                                          b.getIndexAttr(0), b.getIndexAttr(0)};
