@@ -6,7 +6,7 @@ llama.cpp loads) and optionally as a Hugging Face safetensors directory
 
     python3 scripts/make_tiny_llama.py out.gguf [--safetensors DIR]
         [--layers 2] [--embd 256] [--ffn 512] [--heads 4] [--kv-heads 2]
-        [--vocab 512] [--seed 1] [--fast-weights]
+        [--vocab 512] [--seed 1] [--fast-weights] [--arch llama|qwen2]
 
 --fast-weights draws the matrices from random bytes whose exponents are
 clamped to a realistic range (C-speed, for the multi-gigabyte models of the
@@ -107,6 +107,9 @@ def tensors(args, rng):
     def norm(n):
         return array.array("f", (1.0 + rng.gauss(0.0, 0.05) for _ in range(n)))
 
+    def bias(n):
+        return array.array("f", (rng.gauss(0.0, 0.5) for _ in range(n)))
+
     out = [("token_embd.weight", [e, v], matrix(e, v, 1.0 / math.sqrt(e)))]
     for i in range(args.layers):
         p = "blk.%d." % i
@@ -115,6 +118,13 @@ def tensors(args, rng):
             (p + "attn_q.weight", [e, e], matrix(e, e, 1.0 / math.sqrt(e))),
             (p + "attn_k.weight", [e, kv], matrix(e, kv, 1.0 / math.sqrt(e))),
             (p + "attn_v.weight", [e, kv], matrix(e, kv, 1.0 / math.sqrt(e))),
+        ]
+        if args.arch == "qwen2":
+            # Qwen2's query/key/value projections have biases.
+            out += [(p + "attn_q.bias", [e], bias(e)),
+                    (p + "attn_k.bias", [kv], bias(kv)),
+                    (p + "attn_v.bias", [kv], bias(kv))]
+        out += [
             (p + "attn_output.weight", [e, e], matrix(e, e, 1.0 / math.sqrt(e))),
             (p + "ffn_norm.weight", [e], norm(e)),
             (p + "ffn_gate.weight", [e, f], matrix(e, f, 1.0 / math.sqrt(e))),
@@ -128,10 +138,10 @@ def tensors(args, rng):
 
 def write_gguf(path, args, weights):
     tokens, scores, types = vocabulary(args.vocab)
-    arch = "llama"
+    arch = args.arch
     kvs = [
         ("general.architecture", STRING, arch),
-        ("general.name", STRING, "quantc tiny llama (generated)"),
+        ("general.name", STRING, "quantc tiny %s (generated)" % arch),
         ("general.file_type", U32, 0),
         (arch + ".context_length", U32, 512),
         (arch + ".embedding_length", U32, args.embd),
@@ -275,7 +285,11 @@ def main():
     parser.add_argument("--vocab", type=int, default=512)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--fast-weights", action="store_true")
+    parser.add_argument("--arch", choices=["llama", "qwen2"], default="llama",
+                        help="qwen2: QKV biases, NEOX RoPE (GGUF only)")
     args = parser.parse_args()
+    if args.arch != "llama" and args.safetensors:
+        sys.exit("--safetensors writes llama models only")
     if args.embd % args.heads or args.heads % args.kv_heads:
         sys.exit("embd must divide by heads, heads by kv-heads")
     weights = tensors(args, random.Random(args.seed))
