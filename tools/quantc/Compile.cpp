@@ -25,8 +25,9 @@ using namespace llvm;
 using namespace mlir;
 using namespace quantc;
 
-static cl::SubCommand compileCommand(
-    "compile", "Compile a model to an object, library, or shared library");
+static cl::SubCommand
+    compileCommand("compile",
+                   "Compile a model to an object, library, or shared library");
 static cl::opt<std::string> compileInput(cl::Positional, cl::Required,
                                          cl::desc("<model.onnx | model.mlir>"),
                                          cl::sub(compileCommand));
@@ -46,9 +47,9 @@ static cl::opt<std::string> compileName(
     "name", cl::sub(compileCommand),
     cl::desc("Symbol of the model accessor, a C identifier (default: from "
              "the model's file name)"));
-static cl::opt<std::string> compileHeader(
-    "header", cl::sub(compileCommand), cl::value_desc("path"),
-    cl::desc("Also write the C header declaring the accessor"));
+static cl::opt<std::string>
+    compileHeader("header", cl::sub(compileCommand), cl::value_desc("path"),
+                  cl::desc("Also write the C header declaring the accessor"));
 static cl::opt<std::string> compileRuntimeLib(
     "runtime-lib", cl::sub(compileCommand), cl::value_desc("path"),
     cl::desc("libquantc_runtime.a to link into a shared library (default: "
@@ -56,6 +57,14 @@ static cl::opt<std::string> compileRuntimeLib(
 static cl::opt<std::string> compileLinker(
     "linker", cl::sub(compileCommand), cl::value_desc("program"),
     cl::desc("Linker driver for shared libraries (default: clang++-22)"));
+static cl::opt<std::string> compileQuantize(
+    "quantize", cl::sub(compileCommand),
+    cl::desc("Weight-only quantization of MatMul/Gemm weights: int8 (per "
+             "channel), int4-g32, int4-g64, int4-g128 (per group)"));
+static cl::opt<bool> compileReport(
+    "report", cl::sub(compileCommand),
+    cl::desc("With --quantize: print each quantized weight's type, size and "
+             "error"));
 static cl::list<std::string> compileInputShapes(
     "input-shape", cl::sub(compileCommand), cl::value_desc("name=dims"),
     cl::desc("Shape of a dynamic ONNX input: NAME=D0xD1x... (repeatable)"));
@@ -97,8 +106,8 @@ static int runCompile() {
     }
   }
   if (!backend->supportsEmitKind(*kind)) {
-    errs() << "quantc: error: target " << backend->getName()
-           << " cannot emit " << stringifyEmitKind(*kind) << "\n";
+    errs() << "quantc: error: target " << backend->getName() << " cannot emit "
+           << stringifyEmitKind(*kind) << "\n";
     return 1;
   }
   if (compileOptLevel > 3) {
@@ -134,6 +143,12 @@ static int runCompile() {
       importModel(compileInput, &context, importOptions, /*buildGraph=*/true);
   if (!module)
     return 1;
+  if (!compileQuantize.empty()) {
+    if (failed(quantizeMatmulWeights(*module, compileQuantize)))
+      return 1;
+    if (compileReport)
+      printQuantizationReport(*module, outs());
+  }
 
   TargetBackendOptions options;
   options.subTarget = subTarget;

@@ -7,9 +7,14 @@
 #include "ModelIO.h"
 
 #include "quantc/Dialect/QC/IR/QCDialect.h"
+#include "quantc/Dialect/QC/IR/QCOps.h"
 #include "quantc/Target/GGUF/GGUF.h"
 #include "quantc/Target/LLM/LanguageModel.h"
+#include "quantc/Transforms/Passes.h"
+
+#include "mlir/Pass/PassManager.h"
 #include "quantc/Target/Safetensors/Safetensors.h"
+#include "llvm/Support/Format.h"
 
 #include "quantc/InitAllDialects.h"
 
@@ -151,4 +156,40 @@ bool quantc::loadModelLibrary(StringRef path, LoadedModel &loaded,
     return false;
   }
   return true;
+}
+
+LogicalResult quantc::quantizeMatmulWeights(ModuleOp module, StringRef scheme) {
+  PassManager pm(module.getContext(), ModuleOp::getOperationName());
+  QCQuantizeMatmulWeightsPassOptions options;
+  options.scheme = scheme.str();
+  pm.addPass(createQCQuantizeMatmulWeightsPass(options));
+  return pm.run(module);
+}
+
+void quantc::printQuantizationReport(ModuleOp module, raw_ostream &os) {
+  int64_t floatBytes = 0, quantBytes = 0, count = 0;
+  os << llvm::format("%-40s %-14s %-26s %12s %12s %10s\n", "weight", "shape",
+                     "type", "f32 bytes", "bytes", "rel. err");
+  for (auto global : module.getOps<qc::GlobalOp>()) {
+    auto error =
+        global->getAttrOfType<FloatAttr>(qc::QCDialect::kQuantErrorAttrName);
+    if (!error)
+      continue;
+    RankedTensorType type = global.getTensorType();
+    std::string shape, element;
+    llvm::raw_string_ostream ss(shape), es(element);
+    llvm::interleave(type.getShape(), ss, "x");
+    type.getElementType().print(es);
+    int64_t f32 = type.getNumElements() * 4;
+    int64_t bytes = global.getData().getShapedType().getNumElements();
+    floatBytes += f32, quantBytes += bytes, ++count;
+    os << llvm::format("%-40s %-14s %-26s %12lld %12lld %10.4f\n",
+                       global.getSymName().str().c_str(), shape.c_str(),
+                       element.c_str(), (long long)f32, (long long)bytes,
+                       error.getValueAsDouble());
+  }
+  os << llvm::format("%d weights quantized: %.2f MiB -> %.2f MiB (%.2fx "
+                     "smaller)\n",
+                     (int)count, floatBytes / 1048576.0, quantBytes / 1048576.0,
+                     quantBytes ? double(floatBytes) / quantBytes : 0.0);
 }

@@ -12,6 +12,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "llvm/Support/raw_ostream.h"
 
 namespace quantc {
 
@@ -31,6 +32,16 @@ void installDiagnosticPrinter(mlir::MLIRContext &context);
 mlir::OwningOpRef<mlir::ModuleOp>
 importModel(llvm::StringRef path, mlir::MLIRContext *context,
             const ONNXImportOptions &onnxOptions = {}, bool buildGraph = false);
+
+/// Runs qc-quantize-matmul-weights with `scheme` (int8, int4-g32/64/128):
+/// weight-only quantization of the constant matmul weights. Diagnostics on
+/// failure.
+mlir::LogicalResult quantizeMatmulWeights(mlir::ModuleOp module,
+                                          llvm::StringRef scheme);
+
+/// Prints the quantized weights (globals with qc.quant_error): name, shape,
+/// type, f32 bytes, quantized bytes, relative RMS error; then the totals.
+void printQuantizationReport(mlir::ModuleOp module, llvm::raw_ostream &os);
 
 /// The --lm-context option (0 when not given).
 int64_t languageModelContext();

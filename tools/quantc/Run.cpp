@@ -96,6 +96,14 @@ static cl::opt<std::string>
     saveLibrary("save-library", cl::sub(runCmd),
                 cl::desc("Keep the compiled shared library at this path"),
                 cl::value_desc("path"));
+static cl::opt<std::string> runQuantize(
+    "quantize", cl::sub(runCmd),
+    cl::desc("Weight-only quantization of MatMul/Gemm weights: int8, "
+             "int4-g32, int4-g64, int4-g128"));
+static cl::opt<bool> runReport(
+    "report", cl::sub(runCmd),
+    cl::desc("With --quantize: print the quantized weights, then build the "
+             "float model too and compare outputs, latency and size"));
 static cl::opt<bool> quiet("quiet", cl::sub(runCmd),
                            cl::desc("Print nothing but errors"));
 
@@ -175,7 +183,9 @@ bool openSharedModel(StringRef path, quantc::LoadedModel &loaded) {
 
 /// Imports and compiles `path` into a temporary shared library and loads it.
 bool compileAndLoad(StringRef path, ArrayRef<tio::Tensor> inputs,
-                    quantc::LoadedModel &loaded, double &compileSeconds) {
+                    quantc::LoadedModel &loaded, double &compileSeconds,
+                    StringRef quantize = "", uint64_t *libraryBytes = nullptr,
+                    bool report = false) {
   auto start = std::chrono::steady_clock::now();
   DialectRegistry registry;
   quantc::registerAllDialects(registry);
@@ -217,6 +227,12 @@ bool compileAndLoad(StringRef path, ArrayRef<tio::Tensor> inputs,
       quantc::importModel(path, &context, options, /*buildGraph=*/true);
   if (!module)
     return false;
+  if (!quantize.empty()) {
+    if (failed(quantc::quantizeMatmulWeights(*module, quantize)))
+      return false;
+    if (report)
+      quantc::printQuantizationReport(*module, outs());
+  }
 
   SmallString<128> library;
   if (!saveLibrary.empty()) {
@@ -239,6 +255,8 @@ bool compileAndLoad(StringRef path, ArrayRef<tio::Tensor> inputs,
   compileSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
+  if (libraryBytes)
+    sys::fs::file_size(library, *libraryBytes);
   return openSharedModel(library, loaded);
 }
 
@@ -273,8 +291,10 @@ int runCommand() {
   quantc::LoadedModel loaded;
   double compileSeconds = 0;
   bool isLibrary = StringRef(modelPath).ends_with(".so");
+  uint64_t libraryBytes = 0;
   if (isLibrary ? !openSharedModel(modelPath, loaded)
-                : !compileAndLoad(modelPath, inputs, loaded, compileSeconds))
+                : !compileAndLoad(modelPath, inputs, loaded, compileSeconds,
+                                  runQuantize, &libraryBytes, runReport))
     return 1;
   const qc_model *model = loaded.model;
   if (model->abi_version != QC_ABI_VERSION)
@@ -391,6 +411,66 @@ int runCommand() {
              << format("%.3f", times[times.size() / 2]) << " ms, min "
              << format("%.3f", times.front()) << " ms\n";
     }
+  }
+
+  if (runReport && !runQuantize.empty() && !isLibrary) {
+    // The float build of the same model on the same inputs.
+    quantc::LoadedModel floatLoaded;
+    double floatCompile = 0;
+    uint64_t floatBytes = 0;
+    if (!compileAndLoad(modelPath, inputs, floatLoaded, floatCompile, "",
+                        &floatBytes))
+      return 1;
+    qc_context *fctx = nullptr;
+    if (qc_context_create(floatLoaded.model, &opts, &fctx) != QC_OK)
+      return fail(Twine("cannot create a context: ") + qc_last_error());
+    llvm::scope_exit freeFloat([&] { qc_context_free(fctx); });
+    for (int32_t i = 0; i < numInputs; ++i) {
+      const tio::Tensor &t = inputs[order[i]];
+      if (qc_context_set_input(fctx, i, t.data.data(), t.data.size()) != QC_OK)
+        return fail(qc_context_error(fctx));
+    }
+    std::vector<double> floatTimes;
+    for (unsigned r = 0; r < std::max(1u, benchRuns.getValue()) + 1; ++r) {
+      auto t0 = std::chrono::steady_clock::now();
+      if (qc_context_run(fctx) != QC_OK)
+        return fail(qc_context_error(fctx));
+      if (r)
+        floatTimes.push_back(std::chrono::duration<double, std::milli>(
+                                 std::chrono::steady_clock::now() - t0)
+                                 .count());
+    }
+    std::sort(floatTimes.begin(), floatTimes.end());
+    outs() << "quantized (" << runQuantize << ") against float:\n";
+    for (int32_t i = 0; i < model->num_outputs; ++i) {
+      if (model->outputs[i].dtype != QC_DTYPE_FLOAT32)
+        continue;
+      size_t bytes = 0;
+      const float *f =
+          static_cast<const float *>(qc_context_output(fctx, i, &bytes));
+      const float *q = reinterpret_cast<const float *>(outputs[i].data.data());
+      double num = 0, den = 0, maxAbs = 0;
+      for (size_t k = 0; k < bytes / 4; ++k) {
+        double d = double(q[k]) - f[k];
+        num += d * d, den += double(f[k]) * f[k];
+        maxAbs = std::max(maxAbs, std::fabs(d));
+      }
+      outs() << format("  output %d '%s': relative L2 error %.3e, max abs "
+                       "error %.3g\n",
+                       i, outputs[i].name.c_str(),
+                       std::sqrt(num / std::max(den, 1e-300)), maxAbs);
+    }
+    outs() << format("  library: %.2f MiB quantized, %.2f MiB float (%.2fx)\n",
+                     libraryBytes / 1048576.0, floatBytes / 1048576.0,
+                     double(floatBytes) / std::max<uint64_t>(libraryBytes, 1));
+    std::sort(times.begin(), times.end());
+    if (!times.empty())
+      outs() << format("  latency (median of %zu): %.3f ms quantized, %.3f ms "
+                       "float (%.2fx)\n",
+                       times.size(), times[times.size() / 2],
+                       floatTimes[floatTimes.size() / 2],
+                       floatTimes[floatTimes.size() / 2] /
+                           times[times.size() / 2]);
   }
 
   if (!expected.empty()) {

@@ -175,6 +175,38 @@ def QCFuseDequantMatmulPass : Pass<"qc-fuse-dequant-matmul", "::mlir::ModuleOp">
   let dependentDialects = ["::quantc::qc::QCDialect"];
 }
 
+def QCQuantizeMatmulWeightsPass
+    : Pass<"qc-quantize-matmul-weights", "::mlir::ModuleOp"> {
+  let summary = "Weight-only quantization of constant matmul weights";
+  let description = [{
+    Quantizes, at compile time, the constant f32 right operand `K x N` of
+    every 2-D `linalg.matmul` accumulating into a zero fill (what ONNX
+    `MatMul` and `Gemm` import to) and makes the matmul a `qc.matmul` on a
+    new `qc.global` named after the initializer:
+
+    - `int8`: symmetric per output channel (scale `max|w| / 127`), stored
+      as `!qc.group<8, G, f32>` with the channel's scale in each group of
+      `G` (256, or the largest power of two dividing K);
+    - `int4-g32`, `int4-g64`, `int4-g128`: symmetric per group of 32/64/128
+      along K (scale `max|w| / 7` in f16, codes -8..7),
+      `!qc.group<4, G, f16>`.
+
+    Each global gets `qc.quant_error`, the relative RMS error of its
+    weights. A K that is not a multiple of the group is padded with zero
+    weights, and the activations with zeros (`tensor.pad`). Convolutions are
+    not quantized.
+
+    ```
+    $ quantc compile model.onnx --quantize int8 --report -o model.so
+    ```
+  }];
+  let options = [
+    Option<"scheme", "scheme", "std::string", /*default=*/"\"int8\"",
+           "int8, int4-g32, int4-g64 or int4-g128">,
+  ];
+  let dependentDialects = ["::quantc::qc::QCDialect"];
+}
+
 //===----------------------------------------------------------------------===//
 // Bit-width lowering
 //===----------------------------------------------------------------------===//
