@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "quantc/Conversion/QCToVector/Kernels.h"
+#include "quantc/Dialect/QC/IR/QCDialect.h"
 #include "quantc/Dialect/QC/IR/QCOps.h"
 #include "quantc/Dialect/QC/IR/QCTypes.h"
 #include "quantc/Transforms/Passes.h"
@@ -194,9 +195,9 @@ LogicalResult lowerMatmul(qc::MatmulOp op, KernelISA isa) {
   // A fused epilogue may read values defined after the matmul (a sibling
   // matmul's result): the call goes where the consumer is.
   std::optional<EpilogueMatch> epilogue = matchEpilogue(op);
-  ImplicitLocOpBuilder b(op.getLoc(),
-                         epilogue ? epilogue->generic.getOperation()
-                                  : op.getOperation());
+  ImplicitLocOpBuilder b(op.getLoc(), epilogue
+                                          ? epilogue->generic.getOperation()
+                                          : op.getOperation());
   auto module = op->getParentOfType<ModuleOp>();
   auto inputType = op.getInput().getType();
   auto weightType = op.getWeight().getType();
@@ -216,9 +217,17 @@ LogicalResult lowerMatmul(qc::MatmulOp op, KernelISA isa) {
               "groups of 32 or more, f32, f16, bf16)";
   FlatSymbolRefAttr epilogueFn =
       epilogue ? createEpilogueFunction(*epilogue, module) : nullptr;
+  // Weights quantized weight-only (qc-quantize-matmul-weights) keep f32
+  // activations.
+  bool weightOnly = false;
+  if (auto read = op.getWeight().getDefiningOp<qc::WeightOp>())
+    if (auto global = SymbolTable::lookupNearestSymbolFrom<qc::GlobalOp>(
+            read, read.getNameAttr()))
+      weightOnly = global->hasAttr(qc::QCDialect::kWeightOnlyAttrName);
   FailureOr<func::FuncOp> kernel = getOrCreateMatmulKernel(
       module, weightElement, isa, op.getLoc(), epilogueFn,
-      epilogue ? ArrayRef<int64_t>(epilogue->extraRanks) : ArrayRef<int64_t>());
+      epilogue ? ArrayRef<int64_t>(epilogue->extraRanks) : ArrayRef<int64_t>(),
+      weightOnly);
   if (failed(kernel))
     return failure();
 

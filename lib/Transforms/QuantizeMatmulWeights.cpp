@@ -203,6 +203,7 @@ struct QCQuantizeMatmulWeightsPass
     auto global =
         qc::GlobalOp::create(mb, constant.getLoc(), mb.getStringAttr(name),
                              TypeAttr::get(weightType), data);
+    global->setAttr(qc::QCDialect::kWeightOnlyAttrName, mb.getUnitAttr());
     global->setAttr(
         qc::QCDialect::kQuantErrorAttrName,
         mb.getF64FloatAttr(normSq > 0 ? std::sqrt(errSq / normSq) : 0.0));

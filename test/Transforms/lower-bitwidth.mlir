@@ -214,3 +214,25 @@ func.func @no_epilogue(%x: tensor<2x64xf32>, %w: tensor<8x64x!qc.block<q8_0>>, %
   } -> tensor<2x8xf32>
   return %z : tensor<2x8xf32>
 }
+
+// -----
+
+// Tests that a weight quantized weight-only (qc.weight_only, from
+// qc-quantize-matmul-weights) gets the kernel that keeps f32 activations:
+// each group decoded to f32 and multiplied with FMAs, no int8 dot product.
+// CHECK-LABEL: func.func @weight_only
+// CHECK: call @qc_kernel_matmul_g8_32_f32_none_avx512vnni_f32act(
+// CHECK: {qc.kernel = {activations = "f32", isa = "avx512vnni", kind = "matmul", type = !qc.group<8, 32, f32>}}
+// VNNI-LABEL: func.func private @qc_kernel_matmul_g8_32_f32_none_avx512vnni_f32act
+// VNNI-NOT: llvm.call_intrinsic
+// VNNI: arith.sitofp %{{.*}} : vector<32xi8> to vector<32xf32>
+// VNNI: math.fma %{{.*}} : vector<8xf32>
+// VNNI: return
+module {
+  qc.global @w {qc.weight_only} : tensor<4x32x!qc.group<8, 32, f32>> = dense<0> : tensor<144xi8>
+  func.func @weight_only(%x: tensor<2x32xf32>) -> tensor<2x4xf32> {
+    %w = qc.weight @w : tensor<4x32x!qc.group<8, 32, f32>>
+    %y = qc.matmul %x, %w : tensor<2x32xf32>, tensor<4x32x!qc.group<8, 32, f32>> -> tensor<2x4xf32>
+    return %y : tensor<2x4xf32>
+  }
+}

@@ -13,9 +13,9 @@
 // INT8: %[[P:.*]] = tensor.pad %{{.*}} low[0, 0] high[0, 24]
 // INT8: qc.matmul %[[P]], %[[W]] : tensor<2x64xf32>, tensor<3x64x!qc.group<8, 64, f32>> -> tensor<2x3xf32>
 // INT8: linalg.matmul
-// INT8: qc.global @w {qc.quant_error = {{[0-9.eE+-]+}} : f64} : tensor<3x64x!qc.group<8, 64, f32>> = dense_resource<w_packed> : tensor<204xi8>
+// INT8: qc.global @w {qc.quant_error = {{[0-9.eE+-]+}} : f64, qc.weight_only} : tensor<3x64x!qc.group<8, 64, f32>> = dense_resource<w_packed> : tensor<204xi8>
 // INT4: qc.weight @w : tensor<3x64x!qc.group<4, 32, f16>>
-// INT4: qc.global @w {qc.quant_error = {{[0-9.eE+-]+}} : f64} : tensor<3x64x!qc.group<4, 32, f16>> = dense_resource<w_packed> : tensor<108xi8>
+// INT4: qc.global @w {qc.quant_error = {{[0-9.eE+-]+}} : f64, qc.weight_only} : tensor<3x64x!qc.group<4, 32, f16>> = dense_resource<w_packed> : tensor<108xi8>
 func.func @f(%x: tensor<2x40xf32>, %y: tensor<40x3xf32>) -> (tensor<2x3xf32>, tensor<2x3xf32>) {
   %w = arith.constant dense_resource<w> : tensor<40x3xf32>
   %e = tensor.empty() : tensor<2x3xf32>

@@ -363,8 +363,8 @@ public:
           // activations ggml keeps as Q8_0/Q8_1 the scale is stored (and
           // used) in f16.
           Value d = arith::DivFOp::create(ib, amax, Emit::f32(ib, 127.0));
-          Value nonzero = arith::CmpFOp::create(
-              ib, arith::CmpFPredicate::ONE, amax, Emit::f32(ib, 0.0));
+          Value nonzero = arith::CmpFOp::create(ib, arith::CmpFPredicate::ONE,
+                                                amax, Emit::f32(ib, 0.0));
           Value id = arith::SelectOp::create(
               ib, nonzero,
               arith::DivFOp::create(ib, Emit::f32(ib, 127.0), amax),
@@ -797,6 +797,11 @@ public:
   /// out[i, k .. k + 32] = scale * (q - offset) + min.
   void storeDequantized(const DecodedGroup &d, int64_t off, Value out, Value i,
                         Value k) {
+    vector::StoreOp::create(b, dequantGroup(d, off), out, ValueRange{i, k});
+  }
+
+  /// The 32 weights of a decoded group as vector<32xf32>.
+  Value dequantGroup(const DecodedGroup &d, int64_t off) {
     auto v32f32 = VectorType::get({32}, b.getF32Type());
     Value q = d.isSigned ? arith::SIToFPOp::create(b, v32f32, d.q).getResult()
                          : arith::UIToFPOp::create(b, v32f32, d.q).getResult();
@@ -815,7 +820,96 @@ public:
     if (d.min || d.minHalf[0])
       y = arith::AddFOp::create(b, y,
                                 perLane(d.min, d.minHalf[0], d.minHalf[1]));
-    vector::StoreOp::create(b, y, out, ValueRange{i, k});
+    return y;
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Weight-only matmul: f32 activations, weights decoded to f32 in registers
+  //===--------------------------------------------------------------------===//
+
+  void emitWeightOnlyMatmul(func::FuncOp func, Type format) {
+    Block *entry = func.addEntryBlock();
+    b.setInsertionPointToStart(entry);
+    Value x = entry->getArgument(0), w = entry->getArgument(1),
+          y = entry->getArgument(2);
+    if (epilogue)
+      epilogue->extras.assign(entry->args_begin() + 3, entry->args_end());
+    std::unique_ptr<BlockDecoder> proto =
+        BlockDecoder::create(format, KernelISA::Generic);
+    const int64_t wpb = proto->weightsPerBlock(), bpb = proto->bytesPerBlock(),
+                  groups = proto->groupsPerBlock(), off = proto->offset();
+    Value M = memref::DimOp::create(b, x, 0);
+    Value K = memref::DimOp::create(b, x, 1);
+    Value N = memref::DimOp::create(b, y, 1);
+    Value nb = arith::DivUIOp::create(b, K, cIdx(wpb));
+    Value rowBytes = mulI(nb, bpb);
+    auto [R, C] = tileShape(nullptr);
+    emitTiles(
+        M, N, R, C,
+        [&](ImplicitLocOpBuilder &ib, int64_t R, int64_t C, Value n0,
+            Value m0) {
+          KernelEmitter e(ib, isa);
+          e.with(epilogue);
+          auto v8f32 = VectorType::get({8}, ib.getF32Type());
+          const int64_t P = R * C, A = P <= 2 ? 4 : 1;
+          SmallVector<Value> inits;
+          for (int64_t i = 0; i < A * P; ++i)
+            inits.push_back(Emit::splatF(ib, 8, 0.0));
+          SmallVector<Value> rowBase;
+          for (int64_t r = 0; r < R; ++r)
+            rowBase.push_back(e.mul(e.addI(n0, r), rowBytes));
+          auto loop = scf::ForOp::create(
+              ib, e.cIdx(0), nb, e.cIdx(1), inits,
+              [&](OpBuilder &nested, Location loc, Value sb, ValueRange in) {
+                ImplicitLocOpBuilder lb(loc, nested);
+                KernelEmitter le(lb, isa);
+                SmallVector<Value> accs(in.begin(), in.end());
+                SmallVector<std::unique_ptr<BlockDecoder>> decoders;
+                for (int64_t r = 0; r < R; ++r) {
+                  decoders.push_back(
+                      BlockDecoder::create(format, KernelISA::Generic));
+                  decoders.back()->prepare(
+                      lb, w, le.add(rowBase[r], le.mulI(sb, bpb)));
+                }
+                Value kBase = le.mulI(sb, wpb);
+                int64_t slot = 0;
+                for (int64_t g = 0; g < groups; ++g) {
+                  SmallVector<Value> wv;
+                  for (int64_t r = 0; r < R; ++r)
+                    wv.push_back(
+                        le.dequantGroup(decoders[r]->group(lb, g), off));
+                  for (int64_t part = 0; part < 4; ++part, ++slot) {
+                    int64_t sl = slot % A;
+                    Value k = le.addI(kBase, 32 * g + 8 * part);
+                    SmallVector<Value> wp;
+                    for (int64_t r = 0; r < R; ++r)
+                      wp.push_back(vector::ExtractStridedSliceOp::create(
+                          lb, wv[r], ArrayRef<int64_t>{8 * part},
+                          ArrayRef<int64_t>{8}, ArrayRef<int64_t>{1}));
+                    for (int64_t c = 0; c < C; ++c) {
+                      Value xv = vector::LoadOp::create(
+                          lb, v8f32, x, ValueRange{le.addI(m0, c), k});
+                      for (int64_t r = 0; r < R; ++r) {
+                        Value &acc = accs[sl * P + r * C + c];
+                        acc = math::FmaOp::create(lb, xv, wp[r], acc);
+                      }
+                    }
+                  }
+                }
+                scf::YieldOp::create(lb, accs);
+              });
+          for (int64_t r = 0; r < R; ++r)
+            for (int64_t c = 0; c < C; ++c) {
+              Value vec = loop.getResult(r * C + c);
+              for (int64_t sl = 1; sl < A; ++sl)
+                vec = arith::AddFOp::create(ib, vec,
+                                            loop.getResult(sl * P + r * C + c));
+              Value sum = vector::ReductionOp::create(
+                  ib, vector::CombiningKind::ADD, vec);
+              e.storeResult(sum, y, e.addI(m0, c), e.addI(n0, r));
+            }
+        });
+    func::ReturnOp::create(b);
   }
 
   //===--------------------------------------------------------------------===//
@@ -972,7 +1066,8 @@ bool quantc::hasQuantizedKernel(Type type) {
 FailureOr<func::FuncOp>
 quantc::getOrCreateMatmulKernel(ModuleOp module, Type weightType, KernelISA isa,
                                 Location loc, FlatSymbolRefAttr epilogue,
-                                ArrayRef<int64_t> extraRanks) {
+                                ArrayRef<int64_t> extraRanks,
+                                bool f32Activations) {
   if (!hasQuantizedKernel(weightType))
     return emitError(loc) << "no matmul kernel for weights of type "
                           << weightType;
@@ -982,6 +1077,9 @@ quantc::getOrCreateMatmulKernel(ModuleOp module, Type weightType, KernelISA isa,
   std::string name =
       llvm::formatv("qc_kernel_matmul_{0}_{1}", typeName(weightType), isaName)
           .str();
+  f32Activations &= !isFloatWeight(weightType);
+  if (f32Activations)
+    name += "_f32act";
   if (epilogue)
     name += "_" + epilogue.getValue().str();
   if (auto existing = module.lookupSymbol<func::FuncOp>(name))
@@ -1001,11 +1099,14 @@ quantc::getOrCreateMatmulKernel(ModuleOp module, Type weightType, KernelISA isa,
     args.push_back(rank == 1 ? Type(dyn1) : Type(dyn2));
   func::FuncOp func =
       declareKernel(module, name, args, loc, "matmul", weightType, Type(), isa);
-  if (epilogue) {
+  if (epilogue || f32Activations) {
     auto desc =
         func->getAttrOfType<DictionaryAttr>(qc::QCDialect::kKernelAttrName);
     NamedAttrList fields(desc);
-    fields.set("epilogue", epilogue);
+    if (epilogue)
+      fields.set("epilogue", epilogue);
+    if (f32Activations)
+      fields.set("activations", StringAttr::get(ctx, "f32"));
     func->setAttr(qc::QCDialect::kKernelAttrName, fields.getDictionary(ctx));
   }
   return func;
@@ -1099,7 +1200,10 @@ LogicalResult quantc::buildKernelBody(func::FuncOp func) {
       // block arguments once it exists (emit* create the entry block).
     }
     emitter.with(&epilogue);
-    if (isFloatWeight(element))
+    auto activations = desc.getAs<StringAttr>("activations");
+    if (activations && activations.getValue() == "f32")
+      emitter.emitWeightOnlyMatmul(func, element);
+    else if (isFloatWeight(element))
       emitter.emitFloatMatmul(func, element);
     else
       emitter.emitQuantizedMatmul(func, element);

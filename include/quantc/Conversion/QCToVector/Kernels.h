@@ -63,12 +63,15 @@ bool hasQuantizedKernel(mlir::Type type);
 /// takes one more buffer per `extraRanks` entry after y (rank 1: indexed by
 /// the output column, a bias; rank 2: by (row, column)) and stores
 /// `epilogue(sum, extra[...]...)`: a bias, activation or residual add fused
-/// into the matmul's store.
+/// into the matmul's store. With `f32Activations` (weight-only
+/// quantization), the activations stay f32 and each weight group is decoded
+/// to f32 in registers and multiplied with FMAs.
 mlir::FailureOr<mlir::func::FuncOp>
 getOrCreateMatmulKernel(mlir::ModuleOp module, mlir::Type weightType,
                         KernelISA isa, mlir::Location loc,
                         mlir::FlatSymbolRefAttr epilogue = {},
-                        llvm::ArrayRef<int64_t> extraRanks = {});
+                        llvm::ArrayRef<int64_t> extraRanks = {},
+                        bool f32Activations = false);
 
 /// The row-gather kernel for a table of element type `tableType` and
 /// indices of integer type `indexType`.

@@ -8,9 +8,9 @@
 #include "quantc/Dialect/QC/IR/QCOps.h"
 #include "quantc/Dialect/QC/IR/QCTypes.h"
 
-#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 
 #include <numeric>
 
@@ -67,9 +67,9 @@ LogicalResult QCDialect::verifyOperationAttribute(Operation *op,
     auto target =
         typeAttr ? dyn_cast<RankedTensorType>(typeAttr.getValue()) : nullptr;
     if (!target || target.getShape() != global.getTensorType().getShape())
-      return op->emitError() << "'" << name << "' must be a tensor type of shape "
-                             << global.getTensorType() << ", got "
-                             << attr.getValue();
+      return op->emitError()
+             << "'" << name << "' must be a tensor type of shape "
+             << global.getTensorType() << ", got " << attr.getValue();
     return getStorageSize(target, [&] {
       InFlightDiagnostic diag = op->emitError();
       diag << "'" << name << "': ";
@@ -80,29 +80,35 @@ LogicalResult QCDialect::verifyOperationAttribute(Operation *op,
     auto error = dyn_cast<FloatAttr>(attr.getValue());
     if (!isa<GlobalOp>(op) || !error || !error.getType().isF64() ||
         !(error.getValueAsDouble() >= 0))
-      return op->emitError() << "'" << name
-                             << "' must be an f64 of 0 or more on qc.global";
+      return op->emitError()
+             << "'" << name << "' must be an f64 of 0 or more on qc.global";
     return success();
   }
   if (name == kMetadataAttrName) {
     auto pairs = dyn_cast<ArrayAttr>(attr.getValue());
     if (!isa<ModuleOp>(op) || !pairs)
-      return op->emitError() << "'" << name
-                             << "' must be an array on a builtin.module";
+      return op->emitError()
+             << "'" << name << "' must be an array on a builtin.module";
     for (Attribute pair : pairs) {
       auto kv = dyn_cast<ArrayAttr>(pair);
       if (!kv || kv.size() != 2 || !isa<StringAttr>(kv[0]))
-        return op->emitError() << "'" << name
-                               << "' entries must be [\"key\", value], got "
-                               << pair;
+        return op->emitError()
+               << "'" << name << "' entries must be [\"key\", value], got "
+               << pair;
     }
+    return success();
+  }
+  if (name == kWeightOnlyAttrName) {
+    if (!isa<GlobalOp>(op) || !isa<UnitAttr>(attr.getValue()))
+      return op->emitError()
+             << "'" << name << "' must be a unit attribute on qc.global";
     return success();
   }
   if (name == kKernelAttrName) {
     auto desc = dyn_cast<DictionaryAttr>(attr.getValue());
     if (!isa<FunctionOpInterface>(op) || !desc ||
-        !desc.getAs<StringAttr>("kind") ||
-        !desc.getAs<TypeAttr>("type") || !desc.getAs<StringAttr>("isa"))
+        !desc.getAs<StringAttr>("kind") || !desc.getAs<TypeAttr>("type") ||
+        !desc.getAs<StringAttr>("isa"))
       return op->emitError()
              << "'" << name
              << "' must be a dictionary with kind, type and isa on a function";
@@ -110,14 +116,14 @@ LogicalResult QCDialect::verifyOperationAttribute(Operation *op,
   }
   if (name == kGGUFUnpaddedAttrName) {
     if (!isa<ModuleOp>(op) || !isa<UnitAttr>(attr.getValue()))
-      return op->emitError() << "'" << name
-                             << "' must be a unit attribute on a builtin.module";
+      return op->emitError()
+             << "'" << name << "' must be a unit attribute on a builtin.module";
     return success();
   }
   if (name == kGGUFVersionAttrName) {
     if (!isa<ModuleOp>(op) || !isa<IntegerAttr>(attr.getValue()))
-      return op->emitError() << "'" << name
-                             << "' must be an integer on a builtin.module";
+      return op->emitError()
+             << "'" << name << "' must be an integer on a builtin.module";
     return success();
   }
   return op->emitError() << "unknown qc attribute '" << name << "'";
@@ -141,9 +147,9 @@ static LogicalResult verifyEntryAttribute(Operation *op, Type type,
   if (isArg && name == QCDialect::kBoundValueAttrName) {
     auto value = dyn_cast<ElementsAttr>(attr.getValue());
     if (!value || value.getType() != type)
-      return op->emitError() << "'" << name
-                             << "' must be an elements attribute of type "
-                             << type;
+      return op->emitError()
+             << "'" << name << "' must be an elements attribute of type "
+             << type;
     return success();
   }
   return op->emitError() << "unknown qc " << (isArg ? "argument" : "result")

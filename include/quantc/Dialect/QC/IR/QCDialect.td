@@ -78,6 +78,10 @@ def QC_Dialect : Dialect {
     /// nothing and can be dropped.
     static constexpr ::llvm::StringLiteral kQuantErrorAttrName =
         "qc.quant_error";
+    /// On a `qc.global`: the weight was quantized weight-only
+    /// (`qc-quantize-matmul-weights`); its matmuls keep f32 activations.
+    static constexpr ::llvm::StringLiteral kWeightOnlyAttrName =
+        "qc.weight_only";
     /// On a `func.func`: a kernel that `qc-lower-bitwidth` declared and
     /// `qc-build-kernels` builds: `{kind = "matmul" | "gather_rows", type =
     /// <weight element type>, isa = "<instruction set>"[, index_type]}`.
