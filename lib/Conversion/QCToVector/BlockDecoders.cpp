@@ -424,12 +424,17 @@ private:
   Value w, base, scales;
 };
 
-/// q4_K (144 bytes): f16 d, f16 dmin, scales[12], qs[128]. Group g: the low
-/// (g even) or high (g odd) nibbles of qs[32 (g / 2) ..]; w = d * sc * q -
-/// dmin * m with (sc, m) of sub-block g.
-class Q4_K : public BlockDecoder {
+/// q4_K and q5_K share their head: f16 d, f16 dmin, scales[12] (eight
+/// six-bit scale/min pairs); w = d * sc * q - dmin * m for sub-block g.
+/// `nibbles` is the offset of qs[128] (group g: the low (g even) or high
+/// nibbles of qs[32 (g / 2) ..]); q5_K adds the fifth bit of group g from
+/// bit g of qh[32] at `highBits`.
+class KQuantWithMins : public BlockDecoder {
 public:
-  Q4_K() { groups = 8, bytes = 144, minKind = MinKind::BlockPerGroup; }
+  KQuantWithMins(int64_t blockBytes, int64_t nibbles, int64_t highBits)
+      : nibbles(nibbles), highBits(highBits) {
+    groups = 8, bytes = blockBytes, minKind = MinKind::BlockPerGroup;
+  }
   void prepare(ImplicitLocOpBuilder &b, Value w, Value base) override {
     this->w = w, this->base = base;
     Value d = Emit::half(b, w, base);
@@ -440,8 +445,13 @@ public:
   }
   DecodedGroup group(ImplicitLocOpBuilder &b, int64_t g) override {
     DecodedGroup out;
-    Value q = Emit::bytes(b, w, Emit::add(b, base, 16 + 32 * (g / 2)), 32);
+    Value q = Emit::bytes(b, w, Emit::add(b, base, nibbles + 32 * (g / 2)), 32);
     out.q = g % 2 ? shr(b, q, 4) : andMask(b, q, 15);
+    if (highBits >= 0) {
+      Value qh = Emit::bytes(b, w, Emit::add(b, base, highBits), 32);
+      out.q = arith::OrIOp::create(b, out.q,
+                                   shl(b, andMask(b, shr(b, qh, g), 1), 4));
+    }
     out.scaleVec = scales;
     out.lane[0] = out.lane[1] = g;
     out.scale = extractLane(b, scales, g);
@@ -450,36 +460,7 @@ public:
   }
 
 private:
-  Value w, base, scales;
-};
-
-/// q5_K (176 bytes): f16 d, f16 dmin, scales[12], qh[32], qs[128]. As q4_K,
-/// plus the fifth bit of group g in bit g of qh[0 .. 32].
-class Q5_K : public BlockDecoder {
-public:
-  Q5_K() { groups = 8, bytes = 176, minKind = MinKind::BlockPerGroup; }
-  void prepare(ImplicitLocOpBuilder &b, Value w, Value base) override {
-    this->w = w, this->base = base;
-    Value d = Emit::half(b, w, base);
-    Value dmin = Emit::half(b, w, Emit::add(b, base, 2));
-    auto [sc, m] = scalesMinsK4(b, w, Emit::add(b, base, 4));
-    scales = scaledLanes(b, sc, d, false);
-    mins = arith::NegFOp::create(b, scaledLanes(b, m, dmin, false));
-  }
-  DecodedGroup group(ImplicitLocOpBuilder &b, int64_t g) override {
-    DecodedGroup out;
-    Value q = Emit::bytes(b, w, Emit::add(b, base, 48 + 32 * (g / 2)), 32);
-    q = g % 2 ? shr(b, q, 4) : andMask(b, q, 15);
-    Value qh = Emit::bytes(b, w, Emit::add(b, base, 16), 32);
-    out.q = arith::OrIOp::create(b, q, shl(b, andMask(b, shr(b, qh, g), 1), 4));
-    out.scaleVec = scales;
-    out.lane[0] = out.lane[1] = g;
-    out.scale = extractLane(b, scales, g);
-    out.min = extractLane(b, mins, g);
-    return out;
-  }
-
-private:
+  int64_t nibbles, highBits;
   Value w, base, scales;
 };
 
@@ -660,10 +641,10 @@ std::unique_ptr<BlockDecoder> BlockDecoder::create(Type type, KernelISA isa) {
     return std::make_unique<Q2_K>();
   case BlockFormat::q3_K:
     return std::make_unique<Q3_K>();
-  case BlockFormat::q4_K:
-    return std::make_unique<Q4_K>();
-  case BlockFormat::q5_K:
-    return std::make_unique<Q5_K>();
+  case BlockFormat::q4_K: // 144 bytes: head, qs[128]
+    return std::make_unique<KQuantWithMins>(144, 16, -1);
+  case BlockFormat::q5_K: // 176 bytes: head, qh[32], qs[128]
+    return std::make_unique<KQuantWithMins>(176, 48, 16);
   case BlockFormat::q6_K:
     return std::make_unique<Q6_K>();
   default:
