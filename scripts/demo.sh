@@ -53,5 +53,15 @@ node "$QUANTC_ROOT/test/models/ort-run.mjs" "$QUANTC_ROOT/examples/models/mlp.on
 echo "   the compiled library against ONNX Runtime on the same input:"
 "$bin/quantc" run "$work/mlp.so" --input "$work/mlp-input.npy" --output-dir "$work/mlp-out" \
   --expect "$work/mlp-ort/probabilities.npy" --rtol 1e-5 --atol 1e-6 --bench 100 | sed 's/^/   /'
+
+say "7. Compile the quantized llama for this CPU with quantc's own kernels and generate"
+"$bin/quantc" generate "$work/tiny-llama-q4_k_m.gguf" --prompt "the tea is hot and the rain" \
+  -n 24 --lm-context 128 --threads 2 2>&1 | sed 's/^/   /'
+echo "   (random weights: the text is noise; this measures the pipeline)"
+echo "   accuracy against the float model (quantc's compiled code on both):"
+python3 -c "import random; r = random.Random(1); w = 'the tea is hot and the rain is on the road so we stay in a house by the sea'.split(); print(' '.join(r.choice(w) for _ in range(400)))" > "$work/text.txt"
+"$bin/quantc" kld "$work/tiny-llama-q4_k_m.gguf" --base "$work/tiny-llama-f32.gguf" \
+  --file "$work/text.txt" --ctx 64 --chunks 2 --threads 2 | sed 's/^/   /'
+ls -l "$work/tiny-llama-f32.gguf" "$work/tiny-llama-q4_k_m.gguf" | sed 's/^/   /'
 echo
 echo "The files are in $work."

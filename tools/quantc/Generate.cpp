@@ -333,6 +333,7 @@ int runGenerate() {
       outs() << " " << id;
     outs() << "\n";
   }
+  outs().flush();
   double prefillSeconds = std::chrono::duration<double>(t1 - t0).count();
   double decodeSeconds = std::chrono::duration<double>(t2 - t1).count();
   errs() << format(
