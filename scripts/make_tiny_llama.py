@@ -6,7 +6,7 @@ llama.cpp loads) and optionally as a Hugging Face safetensors directory
 
     python3 scripts/make_tiny_llama.py out.gguf [--safetensors DIR]
         [--layers 2] [--embd 256] [--ffn 512] [--heads 4] [--kv-heads 2]
-        [--vocab 512] [--seed 1] [--fast-weights] [--arch llama|qwen2]
+        [--vocab 512] [--seed 1] [--fast-weights] [--arch llama|qwen2|phi3]
 
 --fast-weights draws the matrices from random bytes whose exponents are
 clamped to a realistic range (C-speed, for the multi-gigabyte models of the
@@ -15,6 +15,12 @@ benchmarks) instead of from a Gaussian (Python-speed).
 Only the Python standard library is used; the same arguments give the same
 bytes on every machine. No real model can be downloaded where quantc is
 tested, so this is what its GGUF and safetensors tests run on.
+
+--arch qwen2 adds biases to the query/key/value projections (NEOX RoPE in
+llama.cpp); --arch phi3 stores them as one fused attn_qkv.weight and the
+gate and up projections as one ffn_up.weight of twice the rows, gate first
+(NEOX RoPE). Both draw the same weights as the llama model in the same
+order, so the llama output is unchanged.
 """
 import argparse
 import array
@@ -57,9 +63,10 @@ def gguf_array(elem_type, values):
     return out + b"".join(gguf_value(elem_type, v) for v in values)
 
 
-def vocabulary(size):
+def vocabulary(size, arch="llama"):
     """A SentencePiece-style vocabulary: <unk>, <s>, </s>, the 256 byte
-    tokens, then word pieces."""
+    tokens, then word pieces (phi3: the last two are Phi-3's control tokens
+    <|endoftext|> and <|end|>, which llama.cpp's phi3 vocabulary needs)."""
     tokens, scores, types = ["<unk>", "<s>", "</s>"], [0.0, 0.0, 0.0], [2, 3, 3]
     for b in range(256):
         tokens.append("<0x%02X>" % b)
@@ -78,6 +85,10 @@ def vocabulary(size):
         tokens.append(piece)
         scores.append(-float(i))
         types.append(1)
+    if arch == "phi3":
+        for i, name in enumerate(["<|endoftext|>", "<|end|>"]):
+            tokens[size - 2 + i], scores[size - 2 + i] = name, 0.0
+            types[size - 2 + i] = 3
     return tokens, scores, types
 
 
@@ -113,31 +124,41 @@ def tensors(args, rng):
     out = [("token_embd.weight", [e, v], matrix(e, v, 1.0 / math.sqrt(e)))]
     for i in range(args.layers):
         p = "blk.%d." % i
-        out += [
+        attn = [
             (p + "attn_norm.weight", [e], norm(e)),
             (p + "attn_q.weight", [e, e], matrix(e, e, 1.0 / math.sqrt(e))),
             (p + "attn_k.weight", [e, kv], matrix(e, kv, 1.0 / math.sqrt(e))),
             (p + "attn_v.weight", [e, kv], matrix(e, kv, 1.0 / math.sqrt(e))),
         ]
+        if args.arch == "phi3":
+            # One [e + 2 kv, e] projection: the query rows, then key, value.
+            attn = [attn[0], (p + "attn_qkv.weight", [e, e + 2 * kv],
+                              attn[1][2] + attn[2][2] + attn[3][2])]
+        out += attn
         if args.arch == "qwen2":
             # Qwen2's query/key/value projections have biases.
             out += [(p + "attn_q.bias", [e], bias(e)),
                     (p + "attn_k.bias", [kv], bias(kv)),
                     (p + "attn_v.bias", [kv], bias(kv))]
-        out += [
+        ffn = [
             (p + "attn_output.weight", [e, e], matrix(e, e, 1.0 / math.sqrt(e))),
             (p + "ffn_norm.weight", [e], norm(e)),
             (p + "ffn_gate.weight", [e, f], matrix(e, f, 1.0 / math.sqrt(e))),
             (p + "ffn_up.weight", [e, f], matrix(e, f, 1.0 / math.sqrt(e))),
             (p + "ffn_down.weight", [f, e], matrix(f, e, 1.0 / math.sqrt(f))),
         ]
+        if args.arch == "phi3":
+            # ffn_up holds the gate rows, then the up rows (ggml_swiglu).
+            ffn = ffn[:2] + [(p + "ffn_up.weight", [e, 2 * f],
+                              ffn[2][2] + ffn[3][2])] + ffn[4:]
+        out += ffn
     out += [("output_norm.weight", [e], norm(e)),
             ("output.weight", [e, v], matrix(e, v, 1.0 / math.sqrt(e)))]
     return out
 
 
 def write_gguf(path, args, weights):
-    tokens, scores, types = vocabulary(args.vocab)
+    tokens, scores, types = vocabulary(args.vocab, args.arch)
     arch = args.arch
     kvs = [
         ("general.architecture", STRING, arch),
@@ -194,15 +215,23 @@ HF_NAMES = {
     "attn_k": "self_attn.k_proj", "attn_v": "self_attn.v_proj",
     "attn_output": "self_attn.o_proj", "ffn_norm": "post_attention_layernorm",
     "ffn_gate": "mlp.gate_proj", "ffn_up": "mlp.up_proj",
-    "ffn_down": "mlp.down_proj",
+    "ffn_down": "mlp.down_proj", "attn_qkv": "self_attn.qkv_proj",
+}
+HF_CONFIG = {
+    "llama": ("LlamaForCausalLM", "llama"),
+    "qwen2": ("Qwen2ForCausalLM", "qwen2"),
+    "phi3": ("Phi3ForCausalLM", "phi3"),
 }
 
 
-def hf_name(name):
+def hf_name(name, arch):
     if name in HF_NAMES:
         return HF_NAMES[name]
-    _, layer, kind, _ = name.split(".")
-    return "model.layers.%s.%s.weight" % (layer, HF_NAMES[kind])
+    _, layer, kind, suffix = name.split(".")
+    hf = HF_NAMES[kind]
+    if arch == "phi3" and kind == "ffn_up":
+        hf = "mlp.gate_up_proj"
+    return "model.layers.%s.%s.%s" % (layer, hf, suffix)
 
 
 def unpermute_for_hf(values, ne, heads):
@@ -226,12 +255,13 @@ def write_safetensors(directory, args, weights):
     os.makedirs(directory, exist_ok=True)
     header, blobs, offset = {}, [], 0
     for name, ne, values in weights:
-        if name.endswith("attn_q.weight"):
+        # Only llama's GGUF rows are permuted (NORM RoPE).
+        if args.arch == "llama" and name.endswith("attn_q.weight"):
             values = unpermute_for_hf(values, ne, args.heads)
-        elif name.endswith("attn_k.weight"):
+        elif args.arch == "llama" and name.endswith("attn_k.weight"):
             values = unpermute_for_hf(values, ne, args.kv_heads)
         data = values.tobytes()
-        header[hf_name(name)] = {"dtype": "F32", "shape": list(reversed(ne)),
+        header[hf_name(name, args.arch)] = {"dtype": "F32", "shape": list(reversed(ne)),
                                  "data_offsets": [offset, offset + len(data)]}
         blobs.append(data)
         offset += len(data)
@@ -243,7 +273,8 @@ def write_safetensors(directory, args, weights):
         for blob in blobs:
             f.write(blob)
     config = {
-        "architectures": ["LlamaForCausalLM"], "model_type": "llama",
+        "architectures": [HF_CONFIG[args.arch][0]],
+        "model_type": HF_CONFIG[args.arch][1],
         "hidden_size": args.embd, "intermediate_size": args.ffn,
         "num_hidden_layers": args.layers, "num_attention_heads": args.heads,
         "num_key_value_heads": args.kv_heads, "vocab_size": args.vocab,
@@ -256,12 +287,12 @@ def write_safetensors(directory, args, weights):
         f.write("\n")
     # The same vocabulary as a Hugging Face tokenizers BPE with byte
     # fall-back (what Llama 2's tokenizer.json is).
-    tokens, _, types = vocabulary(args.vocab)
+    tokens, _, types = vocabulary(args.vocab, args.arch)
     tokenizer = {
         "version": "1.0",
         "added_tokens": [
             {"id": i, "content": tokens[i], "special": True}
-            for i in range(3)
+            for i in range(len(tokens)) if types[i] in (2, 3)
         ],
         "model": {
             "type": "BPE", "unk_token": "<unk>", "byte_fallback": True,
@@ -285,11 +316,11 @@ def main():
     parser.add_argument("--vocab", type=int, default=512)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--fast-weights", action="store_true")
-    parser.add_argument("--arch", choices=["llama", "qwen2"], default="llama",
-                        help="qwen2: QKV biases, NEOX RoPE (GGUF only)")
+    parser.add_argument("--arch", choices=["llama", "qwen2", "phi3"],
+                        default="llama",
+                        help="qwen2: QKV biases; phi3: fused QKV and "
+                        "gate/up projections (both NEOX RoPE)")
     args = parser.parse_args()
-    if args.arch != "llama" and args.safetensors:
-        sys.exit("--safetensors writes llama models only")
     if args.embd % args.heads or args.heads % args.kv_heads:
         sys.exit("embd must divide by heads, heads by kv-heads")
     weights = tensors(args, random.Random(args.seed))

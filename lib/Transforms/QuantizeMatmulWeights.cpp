@@ -97,8 +97,23 @@ struct QCQuantizeMatmulWeightsPass
     SmallVector<linalg::MatmulOp> matmuls;
     module.walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
     int64_t counter = 0;
-    for (linalg::MatmulOp op : matmuls)
-      (void)quantize(op, s, symbols, counter);
+    for (linalg::MatmulOp op : matmuls) {
+      // qc-plan-weight-precision's choice for this matmul, if any.
+      Scheme chosen = s;
+      if (auto name = op->getAttrOfType<StringAttr>(
+              qc::QCDialect::kQuantizeSchemeAttrName)) {
+        StringRef n = name.getValue();
+        if (n == "int8") {
+          chosen = {8, 0};
+        } else if (n == "int4-g32" || n == "int4-g64" || n == "int4-g128") {
+          chosen = {4, std::stoll(n.substr(6).str())};
+        } else {
+          op.emitError() << "unknown weight scheme '" << n << "'";
+          return signalPassFailure();
+        }
+      }
+      (void)quantize(op, chosen, symbols, counter);
+    }
   }
 
   LogicalResult quantize(linalg::MatmulOp matmul, const Scheme &s,

@@ -332,6 +332,8 @@ struct quantc::WeightEncoder::Impl {
     }
     global.setTypeAttr(TypeAttr::get(to));
     global.setDataAttr(data);
+    // The bytes are not the source file's any more.
+    global->removeAttr(qc::QCDialect::kFileOffsetAttrName);
 
     if (options.progress)
       printProgress(index, total, global, from, to, !importance.empty());

@@ -3,11 +3,14 @@
 // Part of quantc.
 //
 // A Context owns what one instance of a compiled model needs to run: a
-// 64-byte aligned buffer per input and output (sized from the descriptor),
-// which inputs have been set, and the message of its last failure. Creating
-// one validates the descriptor (ABI version, counts, types, shapes, sizes);
-// running one checks that every input was set and that each compile-time
-// bound input holds exactly the value it was bound to.
+// 64-byte aligned buffer per data input, state and output (sized from the
+// descriptor), the pointer each input uses (its own buffer, or memory the
+// caller bound: a weight, possibly in a memory-mapped weight file), the
+// mappings of the weight files, and the message of its last failure.
+// Creating one validates the descriptor (ABI version, counts, kinds, types,
+// shapes, sizes, entries); running an entry checks that each of its inputs
+// is set or bound and that each compile-time bound input holds exactly the
+// value it was bound to.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,7 +28,7 @@ export module quantc.runtime:context;
 
 export namespace quantc::runtime {
 
-/// The alignment of every input and output buffer; each buffer's size is
+/// The alignment of every buffer a context allocates; each buffer's size is
 /// also rounded up to a multiple of it (at least one), so vector code may
 /// read whole cache lines.
 inline constexpr size_t kBufferAlignment = 64;
@@ -33,6 +36,20 @@ inline constexpr size_t kBufferAlignment = 64;
 /// The size in bytes of a tensor of `desc`, or -1 (as size_t) when its type
 /// is unknown, a dimension is negative or the product overflows.
 size_t tensorBytes(const qc_tensor_desc &desc);
+
+/// 64-bit FNV-1a of `size` bytes (the weight files' header hash).
+uint64_t fnv1a64(const void *data, size_t size);
+
+/// The entries of `model` as the runtime sees them: those of the descriptor,
+/// or the one implicit entry (every input, then every output, through
+/// `model.run`) of a descriptor without entries.
+struct EntryView {
+  const char *name = nullptr;
+  std::vector<int32_t> inputs;
+  std::vector<int32_t> outputs;
+  int32_t (*run)(void **buffers, qc_rt *rt) = nullptr;
+};
+std::vector<EntryView> entriesOf(const qc_model &model);
 
 class Context {
 public:
@@ -46,12 +63,22 @@ public:
 
   const qc_model &model() const { return *desc; }
 
-  /// Copies `bytes` bytes into input `index`; they must be exactly its size.
+  /// Copies `bytes` bytes into input `index` (a data input or a state);
+  /// they must be exactly its size.
   qc_status setInput(int32_t index, const void *data, size_t bytes);
-  /// Checks the inputs and runs the model with `rt`.
-  qc_status run(qc_rt *rt);
+  /// Makes input `index` (a data input or a weight) use `data` in place.
+  qc_status bindInput(int32_t index, const void *data, size_t bytes);
+  /// Maps the weight files and binds every weight (see runtime.h).
+  qc_status mapWeights(const char *path);
+  /// Checks entry `entry`'s inputs and runs it with `rt`.
+  qc_status run(int32_t entry, qc_rt *rt);
   /// Output `index`'s buffer (and its size), or null on a bad index.
   const void *output(int32_t index, size_t *bytes) const;
+  /// State input `index`'s buffer (and its size), or null (with a message)
+  /// when `index` is not a state.
+  void *state(int32_t index, size_t *bytes);
+  /// Zeroes every state.
+  void resetStates();
 
   /// The message of the last failure, "" when none.
   const std::string &error() const { return lastError; }
@@ -60,12 +87,27 @@ public:
 
 private:
   Context() = default;
+  /// A read-only mapping of a whole weight file.
+  struct Mapping {
+    void *address = nullptr;
+    size_t size = 0;
+  };
+  static void unmap(std::vector<Mapping> &mappings);
+  /// A failure of `function` about input `index` out of range, or "".
+  std::string checkIndex(const char *function, int32_t index) const;
 
   const qc_model *desc = nullptr;
-  /// Inputs then outputs, as the model's run function takes them.
-  std::vector<void *> buffers;
+  std::vector<EntryView> entries;
+  /// Per input, then per output: the context's own buffer (null for a
+  /// weight) and the tensor's size.
+  std::vector<void *> owned;
   std::vector<size_t> sizes;
-  std::vector<bool> inputSet;
+  /// Per input: what a run passes (its own buffer after set_input, the
+  /// caller's memory after bind_input or map_weights), null while unset.
+  std::vector<const void *> current;
+  /// The buffers of the entry being run (reused).
+  std::vector<void *> scratch;
+  std::vector<Mapping> mappings;
   std::string lastError;
 };
 

@@ -13,11 +13,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <exception>
 #include <memory>
 #include <new>
 #include <string>
 #include <system_error>
+#include <vector>
 
 import quantc.runtime;
 
@@ -139,14 +141,112 @@ QC_EXPORT qc_status qc_context_set_input(qc_context *ctx, int32_t index, const v
   }
 }
 
-QC_EXPORT qc_status qc_context_run(qc_context *ctx) {
+QC_EXPORT qc_status qc_context_bind_input(qc_context *ctx, int32_t index, const void *data,
+                                          size_t bytes) {
+  if (!ctx)
+    return setLastError(QC_ERROR_INVALID_ARGUMENT, "qc_context_bind_input: the context is null");
+  try {
+    return contextStatus(ctx, ctx->impl->bindInput(index, data, bytes));
+  } catch (const std::bad_alloc &) {
+    return outOfMemory(ctx, "qc_context_bind_input");
+  }
+}
+
+QC_EXPORT qc_status qc_context_map_weights(qc_context *ctx, const char *path) {
+  if (!ctx)
+    return setLastError(QC_ERROR_INVALID_ARGUMENT, "qc_context_map_weights: the context is null");
+  try {
+    return contextStatus(ctx, ctx->impl->mapWeights(path));
+  } catch (const std::bad_alloc &) {
+    return outOfMemory(ctx, "qc_context_map_weights");
+  }
+}
+
+QC_EXPORT qc_status qc_context_run_entry(qc_context *ctx, int32_t entry) {
   if (!ctx)
     return setLastError(QC_ERROR_INVALID_ARGUMENT, "qc_context_run: the context is null");
   try {
-    return contextStatus(ctx, ctx->impl->run(&ctx->rt));
+    return contextStatus(ctx, ctx->impl->run(entry, &ctx->rt));
   } catch (const std::bad_alloc &) {
     return outOfMemory(ctx, "qc_context_run");
   }
+}
+
+QC_EXPORT qc_status qc_context_run(qc_context *ctx) { return qc_context_run_entry(ctx, 0); }
+
+QC_EXPORT void *qc_context_state(qc_context *ctx, int32_t index, size_t *bytes) {
+  if (!ctx) {
+    if (bytes)
+      *bytes = 0;
+    setLastError(QC_ERROR_INVALID_ARGUMENT, "qc_context_state: the context is null");
+    return nullptr;
+  }
+  try {
+    void *state = ctx->impl->state(index, bytes);
+    if (!state)
+      setLastError(QC_ERROR_INVALID_ARGUMENT, ctx->impl->error());
+    return state;
+  } catch (const std::bad_alloc &) {
+    outOfMemory(ctx, "qc_context_state");
+    return nullptr;
+  }
+}
+
+QC_EXPORT qc_status qc_context_reset_state(qc_context *ctx) {
+  if (!ctx)
+    return setLastError(QC_ERROR_INVALID_ARGUMENT, "qc_context_reset_state: the context is null");
+  ctx->impl->resetStates();
+  return QC_OK;
+}
+
+QC_EXPORT int32_t qc_model_entry_index(const qc_model *model, const char *name) {
+  if (!model || !name || model->abi_version != QC_ABI_VERSION)
+    return -1;
+  try {
+    std::vector<quantc::runtime::EntryView> entries = quantc::runtime::entriesOf(*model);
+    for (size_t e = 0; e < entries.size(); ++e)
+      if (entries[e].name && std::strcmp(entries[e].name, name) == 0)
+        return static_cast<int32_t>(e);
+  } catch (const std::bad_alloc &) {
+  }
+  return -1;
+}
+
+/// The index of the tensor named `name` among `descs` (restricted to
+/// `entry`'s `list` unless entry is -1), or -1.
+static int32_t findTensor(const qc_model *model, int32_t entry, const char *name, bool inputs) {
+  if (!model || !name || model->abi_version != QC_ABI_VERSION)
+    return -1;
+  const qc_tensor_desc *descs = inputs ? model->inputs : model->outputs;
+  int32_t count = inputs ? model->num_inputs : model->num_outputs;
+  auto matches = [&](int32_t i) {
+    return i >= 0 && i < count && descs[i].name && std::strcmp(descs[i].name, name) == 0;
+  };
+  if (entry == -1) {
+    for (int32_t i = 0; i < count; ++i)
+      if (matches(i))
+        return i;
+    return -1;
+  }
+  try {
+    std::vector<quantc::runtime::EntryView> entries = quantc::runtime::entriesOf(*model);
+    if (entry < 0 || static_cast<size_t>(entry) >= entries.size())
+      return -1;
+    for (int32_t i : inputs ? entries[entry].inputs : entries[entry].outputs)
+      if (matches(i))
+        return i;
+  } catch (const std::bad_alloc &) {
+  }
+  return -1;
+}
+
+QC_EXPORT int32_t qc_model_input_index(const qc_model *model, int32_t entry, const char *name) {
+  return findTensor(model, entry, name, /*inputs=*/true);
+}
+
+QC_EXPORT int32_t qc_model_output_index(const qc_model *model, int32_t entry,
+                                        const char *name) {
+  return findTensor(model, entry, name, /*inputs=*/false);
 }
 
 QC_EXPORT const void *qc_context_output(const qc_context *ctx, int32_t index, size_t *bytes) {

@@ -12,6 +12,7 @@
 
 #include "Command.h"
 #include "ModelIO.h"
+#include "QuantizeONNX.h"
 
 #include "quantc/Target/CPU/CPUTarget.h"
 #include "quantc/Target/TargetBackend.h"
@@ -59,15 +60,33 @@ static cl::opt<std::string> compileLinker(
     cl::desc("Linker driver for shared libraries (default: clang++-22)"));
 static cl::opt<std::string> compileQuantize(
     "quantize", cl::sub(compileCommand),
-    cl::desc("Weight-only quantization of MatMul/Gemm weights: int8 (per "
-             "channel), int4-g32, int4-g64, int4-g128 (per group)"));
+    cl::desc("Quantize MatMul/Gemm/Conv weights: int8 (per channel), "
+             "int4-g32, int4-g64, int4-g128 (per group), or static-int8 "
+             "(weights and activations, needs --calibration)"));
+static cl::opt<double> compileBpw(
+    "bpw", cl::sub(compileCommand), cl::init(0),
+    cl::desc("With a weight-only --quantize: int8 or int4 per weight, to "
+             "fit this many bits per weight"));
+static cl::opt<std::string> compileCalibration(
+    "calibration", cl::sub(compileCommand), cl::value_desc("dir"),
+    cl::desc("Sample inputs (.npy/.pb; one subdirectory per sample) for "
+             "static-int8's activation ranges and --report's comparison"));
 static cl::opt<bool> compileReport(
     "report", cl::sub(compileCommand),
     cl::desc("With --quantize: print each quantized weight's type, size and "
-             "error"));
+             "error; with --calibration, compare outputs, size and latency "
+             "with the float build"));
+static cl::opt<unsigned> compileReportRuns(
+    "bench", cl::sub(compileCommand), cl::init(10),
+    cl::desc("With --report: runs to take the median latency over"));
 static cl::list<std::string> compileInputShapes(
     "input-shape", cl::sub(compileCommand), cl::value_desc("name=dims"),
     cl::desc("Shape of a dynamic ONNX input: NAME=D0xD1x... (repeatable)"));
+static cl::opt<bool> compileEmbedWeights(
+    "embed-weights", cl::sub(compileCommand),
+    cl::desc("Put the weights of a GGUF or safetensors model in the output "
+             "instead of leaving them in that file (bound at run time with "
+             "qc_context_map_weights)"));
 static cl::opt<unsigned> compileOptLevel(
     "O", cl::init(3), cl::Prefix, cl::sub(compileCommand),
     cl::desc("Optimization level of the generated code, 0-3 (default 3)"));
@@ -143,11 +162,22 @@ static int runCompile() {
       importModel(compileInput, &context, importOptions, /*buildGraph=*/true);
   if (!module)
     return 1;
+  ONNXQuantizeOptions quantize;
+  OwningOpRef<ModuleOp> floatModule;
   if (!compileQuantize.empty()) {
-    if (failed(quantizeMatmulWeights(*module, compileQuantize)))
+    quantize.scheme = compileQuantize;
+    quantize.bpw = compileBpw;
+    quantize.calibrationDir = compileCalibration;
+    quantize.target = "host"; // calibration runs here
+    if (compileReport && !compileCalibration.empty())
+      floatModule = module->clone();
+    if (failed(quantizeONNXModel(*module, quantize)))
       return 1;
     if (compileReport)
-      printQuantizationReport(*module, outs());
+      printWeightQuantizationTable(*module, outs());
+  } else if (compileBpw != 0 || !compileCalibration.empty()) {
+    errs() << "quantc: error: --bpw and --calibration go with --quantize\n";
+    return 1;
   }
 
   TargetBackendOptions options;
@@ -158,8 +188,18 @@ static int runCompile() {
   options.runtimeLibrary = compileRuntimeLib;
   options.linker = compileLinker;
   options.optLevel = compileOptLevel;
+  options.embedWeights = compileEmbedWeights;
   if (failed(backend->emit(*module, options, *kind, compileOutput)))
     return 1;
+  if (floatModule) {
+    if (*kind != EmitKind::SharedLib) {
+      outs() << "(the comparison with the float build needs --emit so)\n";
+      return 0;
+    }
+    if (failed(reportAgainstFloat(*floatModule, compileOutput, quantize,
+                                  compileReportRuns, outs())))
+      return 1;
+  }
   return 0;
 }
 

@@ -2,15 +2,22 @@
 //
 // Part of quantc.
 //
-//   quantc generate MODEL.gguf --prompt TEXT [-n N] [--temp T] [--top-k K]
+//   quantc generate MODEL --prompt TEXT [-n N] [--temp T] [--top-k K]
 //       [--top-p P] [--seed S] [--threads P] [--prefill-chunk C]
 //       [--lm-context C]
+//   quantc perplexity MODEL --file TEXT [--ctx N] [--chunks N]
+//   quantc kld MODEL --base BASE --file TEXT [--ctx N] [--chunks N]
 //
-// Builds the model's graph (quantc/Target/LLM) twice, for a chunk of prompt
-// tokens (prefill) and for one token (decode), compiles both for this CPU,
-// tokenizes the prompt with the GGUF vocabulary (quantc.tokenizer), runs the
-// prompt through prefill and then samples one token per decode step, printing
-// the text as it comes and the prompt and generation speeds.
+// MODEL is a GGUF file, a safetensors model (directory or file; the
+// vocabulary from --vocab FILE.gguf) or a library `quantc compile` made from
+// one. A GGUF/safetensors model is compiled for this CPU first: its graph
+// (quantc/Target/LLM) with a @prefill entry (a chunk of prompt tokens) and a
+// @decode entry (one token) in one library, the weights left in the file
+// and memory-mapped, the key/value caches states of the context (updated in
+// place). The prompt is tokenized with the GGUF vocabulary
+// (quantc.tokenizer), run through @prefill chunk by chunk, then @decode
+// samples one token per step; the text is printed as it comes, then the
+// prompt and generation speeds.
 //
 //===----------------------------------------------------------------------===//
 
@@ -51,11 +58,24 @@ using namespace mlir;
 
 static cl::SubCommand
     generateCmd("generate",
-                "Generate text with a language model (GGUF, or safetensors "
-                "with --vocab)");
+                "Generate text with a language model (GGUF; safetensors or a "
+                "compiled library with --vocab)");
+static cl::SubCommand
+    perplexityCmd("perplexity",
+                  "Perplexity of a language model on a text file (as "
+                  "llama.cpp's llama-perplexity)");
+static cl::SubCommand
+    kldCmd("kld",
+           "KL divergence of a language model's next-token distributions "
+           "from a base model's, on a text file (llama-perplexity "
+           "--kl-divergence)");
+static cl::opt<std::string> genVocab(
+    "vocab", cl::sub(generateCmd), cl::sub(perplexityCmd), cl::sub(kldCmd),
+    cl::desc("GGUF file whose vocabulary tokenizes (default: the model; "
+             "needed for a safetensors model or a compiled library)"));
 static cl::opt<std::string>
     genModel(cl::Positional, cl::Required, cl::sub(generateCmd),
-             cl::desc("<model.gguf | safetensors dir>"));
+             cl::desc("<model.gguf | safetensors dir | model.so>"));
 static cl::opt<std::string> genPrompt("prompt", cl::sub(generateCmd),
                                       cl::Required,
                                       cl::desc("The text to continue"));
@@ -72,12 +92,7 @@ static cl::opt<unsigned> genSeed("seed", cl::sub(generateCmd), cl::init(0),
                                  cl::desc("Random seed of the sampler"));
 static cl::opt<int> genThreads("threads", cl::sub(generateCmd), cl::init(0),
                                cl::desc("Threads (0: one per core)"));
-static cl::opt<int64_t> genChunk("prefill-chunk", cl::sub(generateCmd),
-                                 cl::init(32),
-                                 cl::desc("Prompt tokens per prefill call"));
-static cl::opt<std::string> genVocab(
-    "vocab", cl::sub(generateCmd),
-    cl::desc("GGUF file whose vocabulary tokenizes (default: the model)"));
+
 static cl::opt<bool> genIds("print-ids", cl::sub(generateCmd),
                             cl::desc("Also print the generated token ids"));
 
@@ -88,67 +103,154 @@ int fail(const Twine &message) {
   return 1;
 }
 
-/// One compiled variant of the model (T tokens per call) and its context.
-struct Variant {
-  quantc::LoadedModel loaded;
-  qc_context *ctx = nullptr;
-  int64_t tokens = 0;
-  ~Variant() {
+/// A language model ready to run: its library (compiled here from a GGUF or
+/// safetensors model, or loaded), a context with the weights mapped, and
+/// its @prefill and @decode entries.
+class LanguageModel {
+public:
+  struct Entry {
+    int32_t index = -1;            ///< in the model's entries
+    int32_t tokens = -1, pos = -1; ///< input indices
+    int32_t logits = -1;           ///< output index
+    int64_t size = 0;              ///< tokens per call
+  };
+
+  ~LanguageModel() {
     if (ctx)
       qc_context_free(ctx);
   }
-};
 
-bool compileVariant(StringRef path, int64_t tokens, int64_t context,
-                    Variant &variant, quantc::LanguageModelParams &params,
-                    int64_t &cacheContext) {
-  DialectRegistry registry;
-  quantc::registerAllDialects(registry);
-  MLIRContext mctx(registry);
-  quantc::installDiagnosticPrinter(mctx);
-  OwningOpRef<ModuleOp> module = quantc::importModel(path, &mctx);
-  if (!module)
-    return false;
-  FailureOr<quantc::LanguageModelParams> p =
-      quantc::readLanguageModelParams(*module);
-  if (failed(p))
-    return false;
-  params = *p;
-  quantc::LanguageModelOptions options;
-  options.tokens = tokens;
-  options.context = context;
-  if (failed(quantc::buildLanguageModel(*module, params, options)))
-    return false;
-  cacheContext =
-      context > 0
-          ? context
-          : std::min<int64_t>(
-                params.trainContext > 0 ? params.trainContext : 2048, 2048);
-  SmallString<128> library;
-  if (std::error_code ec =
-          sys::fs::createTemporaryFile("quantc-generate", "so", library)) {
-    fail("cannot create a temporary file: " + ec.message());
-    return false;
+  /// Compiles `path` (GGUF, safetensors) with @prefill for `chunk` tokens
+  /// (none when 0) and @decode (when `decode`), or loads a compiled
+  /// library; creates the context with `threads` threads.
+  bool open(StringRef path, int64_t chunk, bool decode, int64_t context,
+            int threads) {
+    if (path.ends_with(".so")) {
+      std::string error;
+      if (!quantc::loadModelLibrary(path, loaded, error))
+        return fail(error), false;
+    } else if (!compile(path, chunk, decode, context)) {
+      return false;
+    }
+    const qc_model *model = loaded.model;
+    qc_options opts{threads};
+    if (qc_context_create(model, &opts, &ctx) != QC_OK)
+      return fail(qc_last_error()), false;
+    if (qc_context_map_weights(ctx, nullptr) != QC_OK)
+      return fail(qc_context_error(ctx)), false;
+    prefill = find("prefill", "tokens");
+    this->decode = find("decode", "token");
+    if (prefill.index < 0 && this->decode.index < 0)
+      return fail(path + " has neither a prefill nor a decode entry: not a "
+                         "language model quantc compiled"),
+             false;
+    const Entry &any = prefill.index >= 0 ? prefill : this->decode;
+    const qc_tensor_desc &logits = model->outputs[any.logits];
+    vocab = logits.rank == 2 ? logits.dims[1] : 0;
+    int32_t k = qc_model_input_index(model, any.index, "k_cache");
+    if (k < 0 || model->inputs[k].rank != 4 || vocab <= 0)
+      return fail(path + ": the entries do not look like a language "
+                         "model's (logits [T, vocab], k_cache [L, C, H, D])"),
+             false;
+    this->context = model->inputs[k].dims[1];
+    return true;
   }
-  llvm::scope_exit remove([&] { sys::fs::remove(library); });
-  quantc::CPUCompileOptions compile;
-  compile.modelName = "lm";
-  if (failed(quantc::compileModuleForCPU(*module, compile, library,
-                                         quantc::EmitKind::SharedLib)))
-    return false;
-  std::string error;
-  if (!quantc::loadModelLibrary(library, variant.loaded, error)) {
-    fail(error);
-    return false;
+
+  /// The entry for chunks of prompt tokens (@decode when there is no
+  /// @prefill).
+  const Entry &chunkEntry() const {
+    return prefill.index >= 0 ? prefill : decode;
   }
-  qc_options opts{genThreads};
-  if (qc_context_create(variant.loaded.model, &opts, &variant.ctx) != QC_OK) {
-    fail(qc_last_error());
-    return false;
+  /// The entry for one token (@prefill, padded, when there is no @decode).
+  const Entry &stepEntry() const {
+    return decode.index >= 0 ? decode : prefill;
   }
-  variant.tokens = tokens;
-  return true;
-}
+
+  /// Runs `entry` on `tokens` (at most its size; padded by repeating the
+  /// last) at positions pos..; `logits` gets the rows of the real tokens.
+  bool run(const Entry &entry, ArrayRef<int32_t> tokens, int32_t pos,
+           std::vector<float> &logits) {
+    std::vector<int32_t> part(tokens.begin(), tokens.end());
+    part.resize(entry.size, part.back());
+    if (qc_context_set_input(ctx, entry.tokens, part.data(),
+                             part.size() * sizeof(int32_t)) != QC_OK ||
+        qc_context_set_input(ctx, entry.pos, &pos, sizeof(pos)) != QC_OK ||
+        qc_context_run_entry(ctx, entry.index) != QC_OK)
+      return fail(qc_context_error(ctx)), false;
+    const float *out =
+        static_cast<const float *>(qc_context_output(ctx, entry.logits, nullptr));
+    logits.assign(out, out + tokens.size() * vocab);
+    return true;
+  }
+
+  /// Empties the key/value caches.
+  bool reset() {
+    if (qc_context_reset_state(ctx) != QC_OK)
+      return fail(qc_context_error(ctx)), false;
+    return true;
+  }
+
+  int64_t vocab = 0, context = 0;
+  Entry prefill, decode;
+
+private:
+  quantc::LoadedModel loaded;
+  qc_context *ctx = nullptr;
+
+  Entry find(const char *name, const char *tokensName) {
+    const qc_model *model = loaded.model;
+    Entry e;
+    e.index = qc_model_entry_index(model, name);
+    if (e.index < 0)
+      return e;
+    e.tokens = qc_model_input_index(model, e.index, tokensName);
+    e.pos = qc_model_input_index(model, e.index, "pos");
+    e.logits = qc_model_output_index(model, e.index, "logits");
+    if (e.tokens < 0 || e.pos < 0 || e.logits < 0 ||
+        model->inputs[e.tokens].rank != 1) {
+      e.index = -1;
+      return e;
+    }
+    e.size = model->inputs[e.tokens].dims[0];
+    return e;
+  }
+
+  bool compile(StringRef path, int64_t chunk, bool decode, int64_t context) {
+    DialectRegistry registry;
+    quantc::registerAllDialects(registry);
+    MLIRContext mctx(registry);
+    quantc::installDiagnosticPrinter(mctx);
+    OwningOpRef<ModuleOp> module = quantc::importModel(path, &mctx);
+    if (!module)
+      return false;
+    FailureOr<quantc::LanguageModelParams> params =
+        quantc::readLanguageModelParams(*module);
+    if (failed(params))
+      return false;
+    quantc::LanguageModelOptions options;
+    options.prefillTokens = chunk;
+    options.decode = decode;
+    options.context = context;
+    if (failed(quantc::buildLanguageModel(*module, *params, options)))
+      return false;
+    SmallString<128> library;
+    if (std::error_code ec =
+            sys::fs::createTemporaryFile("quantc-lm", "so", library))
+      return fail("cannot create a temporary file: " + ec.message()), false;
+    llvm::scope_exit remove([&] { sys::fs::remove(library); });
+    quantc::CPUCompileOptions compile;
+    compile.modelName = "lm";
+    // The weights stay in the GGUF/safetensors file, mapped at run time.
+    compile.weights = quantc::WeightBinding::Auto;
+    if (failed(quantc::compileModuleForCPU(*module, compile, library,
+                                           quantc::EmitKind::SharedLib)))
+      return false;
+    std::string error;
+    if (!quantc::loadModelLibrary(library, loaded, error))
+      return fail(error), false;
+    return true;
+  }
+};
 
 /// The text of a token: SentencePiece pieces (U+2581 is a space, <0xNN> a
 /// byte) or GPT-2 byte-level BPE (code points standing for bytes).
@@ -200,22 +302,26 @@ std::string pieceText(const quantc::tokenizer::Tokenizer &tok,
   return out;
 }
 
-int32_t sample(std::vector<float> logits, std::mt19937 &rng) {
+/// Greedy at temperature 0; otherwise llama.cpp's sampler chain: the K
+/// likeliest, then the smallest prefix of them holding probability mass P
+/// (at temperature 1), then a draw at temperature T.
+int32_t sample(const std::vector<float> &logits, std::mt19937 &rng) {
   if (genTemp <= 0)
     return static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) -
                                 logits.begin());
   std::vector<int32_t> order(logits.size());
   std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(),
-            [&](int32_t a, int32_t b) { return logits[a] > logits[b]; });
   size_t k =
       genTopK > 0 ? std::min<size_t>(genTopK, order.size()) : order.size();
+  std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                    [&](int32_t a, int32_t b) { return logits[a] > logits[b]; });
+  order.resize(k);
+  double top = logits[order[0]], sum = 0;
   std::vector<double> probs(k);
-  double top = logits[order[0]] / genTemp, sum = 0;
   for (size_t i = 0; i < k; ++i)
-    sum += probs[i] = std::exp(logits[order[i]] / genTemp - top);
-  double mass = 0;
+    sum += probs[i] = std::exp(double(logits[order[i]]) - top);
   size_t keep = k;
+  double mass = 0;
   for (size_t i = 0; i < k; ++i) {
     mass += probs[i] / sum;
     if (mass >= genTopP) {
@@ -223,6 +329,8 @@ int32_t sample(std::vector<float> logits, std::mt19937 &rng) {
       break;
     }
   }
+  for (size_t i = 0; i < keep; ++i)
+    probs[i] = std::exp((double(logits[order[i]]) - top) / genTemp);
   std::discrete_distribution<size_t> pick(probs.begin(), probs.begin() + keep);
   return order[pick(rng)];
 }
@@ -252,63 +360,43 @@ int runGenerate() {
     return fail("the prompt has no tokens");
 
   auto start = std::chrono::steady_clock::now();
-  Variant prefill, decode;
-  quantc::LanguageModelParams params;
-  int64_t context = 0;
+  LanguageModel lm;
   // A prompt shorter than a chunk is one call of exactly its length.
-  int64_t chunk = std::clamp<int64_t>(genChunk, 1, prompt.size());
-  if (!compileVariant(genModel, chunk, quantc::languageModelContext(), prefill,
-                      params, context) ||
-      !compileVariant(genModel, 1, quantc::languageModelContext(), decode,
-                      params, context))
+  int64_t chunk = std::clamp<int64_t>(quantc::languageModelPrefillChunk(), 1,
+                                      prompt.size());
+  if (!lm.open(genModel, chunk, /*decode=*/true,
+               quantc::languageModelContext(), genThreads))
     return 1;
   double compileSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
-  int64_t padded =
-      (static_cast<int64_t>(prompt.size()) + chunk - 1) / chunk * chunk;
-  if (padded + genTokens > context)
+  const LanguageModel::Entry &prefill = lm.chunkEntry();
+  const LanguageModel::Entry &decode = lm.stepEntry();
+  // The last chunk is padded; its padding's keys and values land beyond the
+  // prompt (overwritten by the generated tokens', never read before).
+  int64_t padded = (static_cast<int64_t>(prompt.size()) + prefill.size - 1) /
+                   prefill.size * prefill.size;
+  int64_t needed = std::max<int64_t>(padded, prompt.size() + genTokens - 1 +
+                                                 decode.size);
+  if (needed > lm.context)
     return fail("the prompt (" + Twine(prompt.size()) + " tokens, " +
-                Twine(padded) + " in chunks of " + Twine(chunk) + ") and " +
-                Twine(genTokens) + " new tokens do not fit a context of " +
-                Twine(context) + " (--lm-context)");
-
-  const size_t cacheElems = static_cast<size_t>(params.layers) * context *
-                            params.kvHeads * params.headSize;
-  std::vector<float> kc(cacheElems, 0.0f), vc(cacheElems, 0.0f);
-  const int64_t V = params.vocab;
-  // One call: tokens at `pos`, caches in and out; the logits of row `row`.
-  auto step = [&](Variant &v, const std::vector<int32_t> &tokens, int32_t pos,
-                  int64_t row, std::vector<float> &logits) -> bool {
-    if (qc_context_set_input(v.ctx, 0, tokens.data(), tokens.size() * 4) ||
-        qc_context_set_input(v.ctx, 1, &pos, 4) ||
-        qc_context_set_input(v.ctx, 2, kc.data(), kc.size() * 4) ||
-        qc_context_set_input(v.ctx, 3, vc.data(), vc.size() * 4) ||
-        qc_context_run(v.ctx) != QC_OK) {
-      fail(qc_context_error(v.ctx));
-      return false;
-    }
-    const float *out =
-        static_cast<const float *>(qc_context_output(v.ctx, 0, nullptr));
-    logits.assign(out + row * V, out + (row + 1) * V);
-    std::memcpy(kc.data(), qc_context_output(v.ctx, 1, nullptr), kc.size() * 4);
-    std::memcpy(vc.data(), qc_context_output(v.ctx, 2, nullptr), vc.size() * 4);
-    return true;
-  };
+                Twine(padded) + " in chunks of " + Twine(prefill.size) +
+                ") and " + Twine(genTokens) +
+                " new tokens do not fit a context of " + Twine(lm.context) +
+                " (--lm-context)");
 
   outs() << genPrompt;
   outs().flush();
   std::vector<float> logits;
   auto t0 = std::chrono::steady_clock::now();
-  for (size_t at = 0; at < prompt.size(); at += chunk) {
-    std::vector<int32_t> part(prompt.begin() + at,
-                              prompt.begin() +
-                                  std::min(prompt.size(), at + chunk));
-    int64_t valid = part.size();
-    part.resize(chunk, part.back());
-    if (!step(prefill, part, static_cast<int32_t>(at), valid - 1, logits))
+  for (size_t at = 0; at < prompt.size(); at += prefill.size) {
+    ArrayRef<int32_t> part = ArrayRef<int32_t>(prompt).slice(
+        at, std::min<size_t>(prefill.size, prompt.size() - at));
+    if (!lm.run(prefill, part, static_cast<int32_t>(at), logits))
       return 1;
   }
+  // The last real token's row.
+  logits.erase(logits.begin(), logits.end() - lm.vocab);
   auto t1 = std::chrono::steady_clock::now();
   std::mt19937 rng(genSeed);
   std::vector<int32_t> generated;
@@ -322,7 +410,7 @@ int runGenerate() {
     outs().flush();
     if (i + 1 == genTokens)
       break;
-    if (!step(decode, {next}, pos++, 0, logits))
+    if (!lm.run(decode, {next}, pos++, logits))
       return 1;
   }
   auto t2 = std::chrono::steady_clock::now();
@@ -354,23 +442,15 @@ static quantc::driver::Command generateReg(generateCmd, runGenerate);
 // quantc perplexity / quantc kld
 //===----------------------------------------------------------------------===//
 
-static cl::SubCommand
-    perplexityCmd("perplexity",
-                  "Perplexity of a language model on a text file (as "
-                  "llama.cpp's llama-perplexity)");
-static cl::SubCommand
-    kldCmd("kld",
-           "KL divergence of a language model's next-token distributions "
-           "from a base model's, on a text file (llama-perplexity "
-           "--kl-divergence)");
 static cl::opt<std::string> evalModel(cl::Positional, cl::Required,
                                       cl::sub(perplexityCmd), cl::sub(kldCmd),
-                                      cl::desc("<model.gguf>"));
+                                      cl::desc("<model.gguf | safetensors "
+                                                "dir | model.so>"));
 static cl::opt<std::string> evalFile("file", cl::Required,
                                      cl::sub(perplexityCmd), cl::sub(kldCmd),
                                      cl::desc("UTF-8 text to evaluate on"));
 static cl::opt<std::string> evalBase("base", cl::Required, cl::sub(kldCmd),
-                                     cl::desc("The base model (GGUF)"));
+                                     cl::desc("The base model (GGUF, safetensors, or a compiled library)"));
 static cl::opt<int64_t> evalCtx("ctx", cl::sub(perplexityCmd), cl::sub(kldCmd),
                                 cl::init(128),
                                 cl::desc("Tokens per chunk; the second half "
@@ -385,51 +465,39 @@ static cl::opt<int> evalThreads("threads", cl::sub(perplexityCmd),
 
 namespace {
 
-/// A compiled model evaluating `ctx`-token chunks in calls of `t` tokens.
+/// A compiled model evaluating `ctx`-token chunks with @prefill.
 struct Evaluator {
-  Variant variant;
-  quantc::LanguageModelParams params;
-  int64_t context = 0;
+  LanguageModel lm;
 
   bool open(StringRef path, int64_t ctx) {
     // One call per chunk when it fits, else calls of 32.
     int64_t t = ctx <= 256 ? ctx : 32;
-    int threads = genThreads;
-    genThreads = evalThreads;
-    bool ok = compileVariant(path, t, ctx, variant, params, context);
-    genThreads = threads;
-    return ok;
+    if (!lm.open(path, t, /*decode=*/false, ctx, evalThreads))
+      return false;
+    if (lm.context < ctx)
+      return fail(formatv("{0} has a context of {1}, less than --ctx {2}",
+                          path, lm.context, ctx)),
+             false;
+    return true;
   }
 
   /// Log-probabilities of every position of `tokens` (the chunk starts at
   /// position 0 with an empty cache).
   bool run(const std::vector<int32_t> &tokens,
            std::vector<std::vector<float>> &logprobs) {
-    size_t cacheElems = static_cast<size_t>(params.layers) * context *
-                        params.kvHeads * params.headSize;
-    std::vector<float> kc(cacheElems, 0.0f), vc(cacheElems, 0.0f);
-    const int64_t V = params.vocab, T = variant.tokens;
+    const LanguageModel::Entry &entry = lm.chunkEntry();
+    const int64_t V = lm.vocab;
     logprobs.clear();
-    for (size_t at = 0; at < tokens.size(); at += T) {
-      std::vector<int32_t> part(tokens.begin() + at,
-                                tokens.begin() +
-                                    std::min(tokens.size(), at + T));
-      size_t valid = part.size();
-      part.resize(T, part.back());
-      int32_t pos = static_cast<int32_t>(at);
-      qc_context *ctx = variant.ctx;
-      if (qc_context_set_input(ctx, 0, part.data(), part.size() * 4) ||
-          qc_context_set_input(ctx, 1, &pos, 4) ||
-          qc_context_set_input(ctx, 2, kc.data(), kc.size() * 4) ||
-          qc_context_set_input(ctx, 3, vc.data(), vc.size() * 4) ||
-          qc_context_run(ctx) != QC_OK) {
-        fail(qc_context_error(ctx));
+    if (!lm.reset())
+      return false;
+    std::vector<float> logits;
+    for (size_t at = 0; at < tokens.size(); at += entry.size) {
+      ArrayRef<int32_t> part = ArrayRef<int32_t>(tokens).slice(
+          at, std::min<size_t>(entry.size, tokens.size() - at));
+      if (!lm.run(entry, part, static_cast<int32_t>(at), logits))
         return false;
-      }
-      const float *out =
-          static_cast<const float *>(qc_context_output(ctx, 0, nullptr));
-      for (size_t i = 0; i < valid; ++i) {
-        const float *row = out + i * V;
+      for (size_t i = 0; i < part.size(); ++i) {
+        const float *row = logits.data() + i * V;
         float top = *std::max_element(row, row + V);
         double z = 0;
         for (int64_t v = 0; v < V; ++v)
@@ -440,19 +508,22 @@ struct Evaluator {
           x -= lz;
         logprobs.push_back(std::move(lp));
       }
-      std::memcpy(kc.data(), qc_context_output(ctx, 1, nullptr), kc.size() * 4);
-      std::memcpy(vc.data(), qc_context_output(ctx, 2, nullptr), vc.size() * 4);
     }
     return true;
   }
 };
 
-/// The file's tokens (BOS first, as llama-perplexity) in chunks of `ctx`.
-bool chunkFile(StringRef model, std::vector<std::vector<int32_t>> &chunks) {
-  absl::StatusOr<quantc::gguf::File> gguf =
-      quantc::gguf::File::open(model.str());
+/// The file's tokens (BOS first, as llama-perplexity) in chunks of `ctx`,
+/// with the vocabulary of --vocab or else of `model`.
+bool chunkFile(StringRef modelPath, std::vector<std::vector<int32_t>> &chunks) {
+  std::string model = genVocab.empty() ? modelPath.str() : genVocab.getValue();
+  absl::StatusOr<quantc::gguf::File> gguf = quantc::gguf::File::open(model);
   if (!gguf.ok())
-    return fail(std::string(gguf.status().message())), false;
+    return fail(std::string(gguf.status().message()) +
+                (genVocab.empty() ? " (a safetensors model or a compiled "
+                                    "library needs --vocab FILE.gguf)"
+                                  : "")),
+           false;
   absl::StatusOr<quantc::tokenizer::Vocabulary> vocab =
       quantc::tokenizer::readVocabulary(*gguf);
   if (!vocab.ok())
@@ -525,9 +596,9 @@ int runKld() {
   Evaluator base, model;
   if (!base.open(evalBase, evalCtx) || !model.open(evalModel, evalCtx))
     return 1;
-  if (base.params.vocab != model.params.vocab)
+  if (base.lm.vocab != model.lm.vocab)
     return fail(formatv("the models' vocabularies differ ({0} and {1} tokens)",
-                        base.params.vocab, model.params.vocab));
+                        base.lm.vocab, model.lm.vocab));
   double kl = 0, nllBase = 0, nllModel = 0, maxKl = 0;
   int64_t count = 0, same = 0;
   for (const std::vector<int32_t> &chunk : chunks) {

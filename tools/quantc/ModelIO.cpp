@@ -33,10 +33,17 @@
 using namespace mlir;
 
 static llvm::cl::opt<int64_t> lmTokens(
-    "lm-tokens", llvm::cl::sub(llvm::cl::SubCommand::getAll()),
-    llvm::cl::init(1),
-    llvm::cl::desc("Language models (GGUF, safetensors): tokens per call of "
-                   "the compiled @forward"));
+    "prefill-chunk", llvm::cl::sub(llvm::cl::SubCommand::getAll()),
+    llvm::cl::init(32),
+    llvm::cl::desc("Language models (GGUF, safetensors): prompt tokens per "
+                   "call of the compiled @prefill (default 32)"));
+static llvm::cl::alias lmTokensAlias("lm-tokens", llvm::cl::aliasopt(lmTokens),
+                                     llvm::cl::desc("Alias for --prefill-chunk"));
+static llvm::cl::opt<std::string> lmEntries(
+    "lm-entries", llvm::cl::sub(llvm::cl::SubCommand::getAll()),
+    llvm::cl::init("all"),
+    llvm::cl::desc("Language models: the entries to compile: all (@prefill "
+                   "and @decode), prefill or decode"));
 static llvm::cl::opt<int64_t> lmContextOption(
     "lm-context", llvm::cl::sub(llvm::cl::SubCommand::getAll()),
     llvm::cl::init(0),
@@ -44,6 +51,7 @@ static llvm::cl::opt<int64_t> lmContextOption(
                    "(default: the trained context, at most 2048)"));
 
 int64_t quantc::languageModelContext() { return lmContextOption; }
+int64_t quantc::languageModelPrefillChunk() { return lmTokens; }
 
 /// Adds the graph of a language model imported from GGUF or safetensors.
 static OwningOpRef<ModuleOp> withGraph(OwningOpRef<ModuleOp> module,
@@ -55,7 +63,14 @@ static OwningOpRef<ModuleOp> withGraph(OwningOpRef<ModuleOp> module,
   if (failed(params))
     return nullptr;
   quantc::LanguageModelOptions options;
-  options.tokens = lmTokens;
+  if (lmEntries != "all" && lmEntries != "prefill" && lmEntries != "decode") {
+    emitError(module->getLoc())
+        << "--lm-entries must be all, prefill or decode, not '" << lmEntries
+        << "'";
+    return nullptr;
+  }
+  options.prefillTokens = lmEntries == "decode" ? 0 : int64_t(lmTokens);
+  options.decode = lmEntries != "prefill";
   options.context = lmContextOption;
   if (failed(quantc::buildLanguageModel(*module, *params, options)))
     return nullptr;
@@ -156,40 +171,4 @@ bool quantc::loadModelLibrary(StringRef path, LoadedModel &loaded,
     return false;
   }
   return true;
-}
-
-LogicalResult quantc::quantizeMatmulWeights(ModuleOp module, StringRef scheme) {
-  PassManager pm(module.getContext(), ModuleOp::getOperationName());
-  QCQuantizeMatmulWeightsPassOptions options;
-  options.scheme = scheme.str();
-  pm.addPass(createQCQuantizeMatmulWeightsPass(options));
-  return pm.run(module);
-}
-
-void quantc::printQuantizationReport(ModuleOp module, raw_ostream &os) {
-  int64_t floatBytes = 0, quantBytes = 0, count = 0;
-  os << llvm::format("%-40s %-14s %-26s %12s %12s %10s\n", "weight", "shape",
-                     "type", "f32 bytes", "bytes", "rel. err");
-  for (auto global : module.getOps<qc::GlobalOp>()) {
-    auto error =
-        global->getAttrOfType<FloatAttr>(qc::QCDialect::kQuantErrorAttrName);
-    if (!error)
-      continue;
-    RankedTensorType type = global.getTensorType();
-    std::string shape, element;
-    llvm::raw_string_ostream ss(shape), es(element);
-    llvm::interleave(type.getShape(), ss, "x");
-    type.getElementType().print(es);
-    int64_t f32 = type.getNumElements() * 4;
-    int64_t bytes = global.getData().getShapedType().getNumElements();
-    floatBytes += f32, quantBytes += bytes, ++count;
-    os << llvm::format("%-40s %-14s %-26s %12lld %12lld %10.4f\n",
-                       global.getSymName().str().c_str(), shape.c_str(),
-                       element.c_str(), (long long)f32, (long long)bytes,
-                       error.getValueAsDouble());
-  }
-  os << llvm::format("%d weights quantized: %.2f MiB -> %.2f MiB (%.2fx "
-                     "smaller)\n",
-                     (int)count, floatBytes / 1048576.0, quantBytes / 1048576.0,
-                     quantBytes ? double(floatBytes) / quantBytes : 0.0);
 }

@@ -27,24 +27,17 @@ void installDiagnosticPrinter(mlir::MLIRContext &context);
 /// handler (stderr in the driver); null on failure.
 ///
 /// With `buildGraph`, a GGUF or safetensors language model also gets its
-/// graph (quantc/Target/LLM/LanguageModel.h: @forward over --lm-tokens
-/// tokens and an --lm-context cache), which `compile` and `run` need.
+/// graph (quantc/Target/LLM/LanguageModel.h: @prefill over --lm-tokens
+/// tokens and @decode, as --lm-entries says, over an --lm-context cache),
+/// which `compile` and `run` need.
 mlir::OwningOpRef<mlir::ModuleOp>
 importModel(llvm::StringRef path, mlir::MLIRContext *context,
             const ONNXImportOptions &onnxOptions = {}, bool buildGraph = false);
 
-/// Runs qc-quantize-matmul-weights with `scheme` (int8, int4-g32/64/128):
-/// weight-only quantization of the constant matmul weights. Diagnostics on
-/// failure.
-mlir::LogicalResult quantizeMatmulWeights(mlir::ModuleOp module,
-                                          llvm::StringRef scheme);
-
-/// Prints the quantized weights (globals with qc.quant_error): name, shape,
-/// type, f32 bytes, quantized bytes, relative RMS error; then the totals.
-void printQuantizationReport(mlir::ModuleOp module, llvm::raw_ostream &os);
-
 /// The --lm-context option (0 when not given).
 int64_t languageModelContext();
+/// The --prefill-chunk option (32 when not given).
+int64_t languageModelPrefillChunk();
 
 /// A compiled model library loaded with dlopen: its descriptor and the
 /// handle that keeps it alive (closed on destruction).

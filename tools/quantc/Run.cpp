@@ -16,6 +16,7 @@
 
 #include "Command.h"
 #include "ModelIO.h"
+#include "QuantizeONNX.h"
 
 #include "quantc/InitAllDialects.h"
 #include "quantc/Target/CPU/CPUTarget.h"
@@ -98,14 +99,37 @@ static cl::opt<std::string>
                 cl::value_desc("path"));
 static cl::opt<std::string> runQuantize(
     "quantize", cl::sub(runCmd),
-    cl::desc("Weight-only quantization of MatMul/Gemm weights: int8, "
-             "int4-g32, int4-g64, int4-g128"));
+    cl::desc("Quantize MatMul/Gemm/Conv weights: int8, int4-g32, int4-g64, "
+             "int4-g128 (weight-only) or static-int8 (activations too, "
+             "calibrated on --calibration or the --input tensors)"));
+static cl::opt<double> runBpw(
+    "bpw", cl::sub(runCmd), cl::init(0),
+    cl::desc("With a weight-only --quantize: int8 or int4 per weight, to "
+             "fit this many bits per weight"));
+static cl::opt<std::string> runCalibration(
+    "calibration", cl::sub(runCmd), cl::value_desc("dir"),
+    cl::desc("Calibration inputs for static-int8 (.npy/.pb; one "
+             "subdirectory per sample)"));
 static cl::opt<bool> runReport(
     "report", cl::sub(runCmd),
     cl::desc("With --quantize: print the quantized weights, then build the "
              "float model too and compare outputs, latency and size"));
 static cl::opt<bool> quiet("quiet", cl::sub(runCmd),
                            cl::desc("Print nothing but errors"));
+static cl::list<std::string> entryNames(
+    "entry", cl::sub(runCmd), cl::value_desc("name"),
+    cl::desc("Run this entry of the model (default: its first); repeated, "
+             "the runs follow one another on one context, so states carry "
+             "over, and take their inputs from the --input files in turn"));
+static cl::opt<std::string> weightsPath(
+    "weights", cl::sub(runCmd), cl::value_desc("file"),
+    cl::desc("The weight file (GGUF, safetensors; a directory for several) "
+             "to map for a model compiled with its weights left in the file "
+             "(default: the path recorded at compile time)"));
+static cl::opt<bool> printValues(
+    "print-values", cl::sub(runCmd),
+    cl::desc("Print each run's outputs and, at the end, the states (up to 16 "
+             "values each)"));
 
 namespace {
 
@@ -228,10 +252,18 @@ bool compileAndLoad(StringRef path, ArrayRef<tio::Tensor> inputs,
   if (!module)
     return false;
   if (!quantize.empty()) {
-    if (failed(quantc::quantizeMatmulWeights(*module, quantize)))
+    quantc::ONNXQuantizeOptions q;
+    q.scheme = quantize.str();
+    q.bpw = runBpw;
+    q.calibrationDir = runCalibration;
+    if (runCalibration.empty())
+      q.calibrationFiles = inputFiles;
+    q.target = target;
+    q.threads = numThreads;
+    if (failed(quantc::quantizeONNXModel(*module, q)))
       return false;
     if (report)
-      quantc::printQuantizationReport(*module, outs());
+      quantc::printWeightQuantizationTable(*module, outs());
   }
 
   SmallString<128> library;
@@ -248,6 +280,8 @@ bool compileAndLoad(StringRef path, ArrayRef<tio::Tensor> inputs,
   });
   quantc::CPUCompileOptions compile;
   compile.target = target;
+  // A GGUF or safetensors model's weights stay in its file (mapped below).
+  compile.weights = quantc::WeightBinding::Auto;
   compile.modelName = quantc::deriveModelName(path);
   if (failed(quantc::compileModuleForCPU(*module, compile, library,
                                          quantc::EmitKind::SharedLib)))
@@ -264,6 +298,57 @@ std::string describe(const qc_tensor_desc &d) {
   std::string s = qc_dtype_name(d.dtype);
   s += tio::formatDims(std::span<const int64_t>(d.dims, d.rank));
   return s;
+}
+
+/// "[1, 2.5, ...] (N values)" for the first values of a tensor.
+std::string formatValues(const qc_tensor_desc &d, const void *data,
+                         size_t bytes) {
+  size_t size = qc_dtype_size(d.dtype), count = size ? bytes / size : 0;
+  std::string text = "[";
+  llvm::raw_string_ostream os(text);
+  for (size_t i = 0; i < std::min<size_t>(count, 16); ++i) {
+    const char *p = static_cast<const char *>(data) + i * size;
+    auto read = [&](auto value) {
+      std::memcpy(&value, p, sizeof value);
+      return value;
+    };
+    os << (i ? ", " : "");
+    switch (d.dtype) {
+    case QC_DTYPE_FLOAT32:
+      os << format("%g", read(float()));
+      break;
+    case QC_DTYPE_FLOAT64:
+      os << format("%g", read(double()));
+      break;
+    case QC_DTYPE_INT8:
+      os << int(read(int8_t()));
+      break;
+    case QC_DTYPE_UINT8:
+    case QC_DTYPE_BOOL:
+      os << unsigned(read(uint8_t()));
+      break;
+    case QC_DTYPE_INT16:
+      os << read(int16_t());
+      break;
+    case QC_DTYPE_INT32:
+      os << read(int32_t());
+      break;
+    case QC_DTYPE_INT64:
+      os << read(int64_t());
+      break;
+    case QC_DTYPE_UINT32:
+      os << read(uint32_t());
+      break;
+    case QC_DTYPE_UINT64:
+      os << read(uint64_t());
+      break;
+    default:
+      os << format("0x%0*llx", int(2 * size),
+                   (unsigned long long)(size == 2 ? read(uint16_t()) : 0));
+    }
+  }
+  os << (count > 16 ? ", ...]" : "]");
+  return text;
 }
 
 std::string describe(const tio::Tensor &t) {
@@ -302,23 +387,71 @@ int runCommand() {
                 Twine(model->abi_version) + ", this quantc runs version " +
                 Twine(QC_ABI_VERSION));
 
-  // Inputs by name when every file names one of the model's inputs.
-  int32_t numInputs = model->num_inputs;
-  if ((int32_t)inputs.size() != numInputs)
-    return fail(Twine("the model has ") + Twine(numInputs) +
-                " inputs; --input was given " + Twine(inputs.size()) +
-                " times");
-  std::vector<int32_t> order(numInputs);
-  bool byName = true;
+  // The entries to run, in order, on one context (states carry over).
+  std::vector<int32_t> runs;
+  for (const std::string &name : entryNames) {
+    int32_t e = qc_model_entry_index(model, name.c_str());
+    if (e < 0) {
+      std::string known;
+      for (int32_t k = 0; k < std::max(model->num_entries, 1); ++k)
+        known += std::string(k ? ", " : "") +
+                 (model->num_entries ? model->entries[k].name : model->name);
+      return fail("the model has no entry '" + name + "' (entries: " + known +
+                  ")");
+    }
+    runs.push_back(e);
+  }
+  if (runs.empty())
+    runs.push_back(0);
+  auto entryInputs = [&](int32_t e) {
+    std::vector<int32_t> list;
+    if (model->num_entries == 0)
+      for (int32_t i = 0; i < model->num_inputs; ++i)
+        list.push_back(i);
+    else
+      list.assign(model->entries[e].inputs,
+                  model->entries[e].inputs + model->entries[e].num_inputs);
+    return list;
+  };
+  auto entryOutputs = [&](int32_t e) {
+    std::vector<int32_t> list;
+    if (model->num_entries == 0)
+      for (int32_t i = 0; i < model->num_outputs; ++i)
+        list.push_back(i);
+    else
+      list.assign(model->entries[e].outputs,
+                  model->entries[e].outputs + model->entries[e].num_outputs);
+    return list;
+  };
+  // Each run's data inputs (weights are mapped, states are the context's),
+  // taken from the --input files in order.
+  std::vector<std::vector<int32_t>> runInputs;
+  size_t wanted = 0;
+  for (int32_t e : runs) {
+    std::vector<int32_t> data;
+    for (int32_t i : entryInputs(e))
+      if (model->inputs[i].kind == QC_INPUT_DATA)
+        data.push_back(i);
+    wanted += data.size();
+    runInputs.push_back(std::move(data));
+  }
+  if (inputs.size() != wanted)
+    return fail(Twine(runs.size() > 1 ? "the runs take " : "the model has ") +
+                Twine(wanted) + " inputs; --input was given " +
+                Twine(inputs.size()) + " times");
+  // With one run, inputs by name when every file names one of its inputs.
+  int32_t numInputs = runInputs.front().size();
+  std::vector<int32_t> order(wanted);
+  bool byName = runs.size() == 1;
   for (int32_t i = 0; i < numInputs && byName; ++i) {
     auto it = std::find_if(inputs.begin(), inputs.end(), [&](const auto &t) {
-      return t.name == model->inputs[i].name;
+      return t.name == model->inputs[runInputs[0][i]].name;
     });
     byName = it != inputs.end();
     if (byName)
       order[i] = it - inputs.begin();
   }
-  for (int32_t i = 0; i < numInputs; ++i)
+  for (size_t i = 0; i < wanted; ++i)
     if (!byName)
       order[i] = i;
 
@@ -327,41 +460,70 @@ int runCommand() {
   if (qc_context_create(model, &opts, &ctx) != QC_OK)
     return fail(Twine("cannot create a context: ") + qc_last_error());
   llvm::scope_exit freeContext([&] { qc_context_free(ctx); });
-  for (int32_t i = 0; i < numInputs; ++i) {
-    const qc_tensor_desc &desc = model->inputs[i];
-    tio::Tensor &t = inputs[order[i]];
-    // numpy has no bfloat16: such tensors travel as their uint16 bits (as in
-    // ONNX's own test data).
-    if (desc.dtype == QC_DTYPE_BFLOAT16 && t.dtype == QC_DTYPE_UINT16)
-      t.dtype = QC_DTYPE_BFLOAT16;
-    bool sameShape = t.dims.size() == (size_t)desc.rank &&
-                     std::equal(t.dims.begin(), t.dims.end(), desc.dims);
-    if (t.dtype != desc.dtype || !sameShape)
-      return fail(Twine("input ") + Twine(i) + " ('" + desc.name +
-                  "') of the model is " + describe(desc) + ", but '" +
-                  inputFiles[order[i]] + "' holds " + describe(t));
-    if (qc_context_set_input(ctx, i, t.data.data(), t.data.size()) != QC_OK)
-      return fail(qc_context_error(ctx));
-  }
+  // Weights left in the model's file: mapped from the recorded path unless
+  // --weights names another copy.
+  if (model->num_weight_files > 0 &&
+      qc_context_map_weights(ctx, weightsPath.empty() ? nullptr
+                                                      : weightsPath.c_str()) !=
+          QC_OK)
+    return fail(qc_context_error(ctx));
 
-  auto start = std::chrono::steady_clock::now();
-  if (qc_context_run(ctx) != QC_OK)
-    return fail(Twine("running the model failed: ") + qc_context_error(ctx));
-  double firstMs = std::chrono::duration<double, std::milli>(
-                       std::chrono::steady_clock::now() - start)
-                       .count();
+  double firstMs = 0;
+  size_t next = 0;
+  for (size_t r = 0; r < runs.size(); ++r) {
+    for (int32_t i : runInputs[r]) {
+      const qc_tensor_desc &desc = model->inputs[i];
+      size_t file = order[next++];
+      tio::Tensor &t = inputs[file];
+      // numpy has no bfloat16: such tensors travel as their uint16 bits (as
+      // in ONNX's own test data).
+      if (desc.dtype == QC_DTYPE_BFLOAT16 && t.dtype == QC_DTYPE_UINT16)
+        t.dtype = QC_DTYPE_BFLOAT16;
+      bool sameShape = t.dims.size() == (size_t)desc.rank &&
+                       std::equal(t.dims.begin(), t.dims.end(), desc.dims);
+      if (t.dtype != desc.dtype || !sameShape)
+        return fail(Twine("input ") + Twine(i) + " ('" + desc.name +
+                    "') of the model is " + describe(desc) + ", but '" +
+                    inputFiles[file] + "' holds " + describe(t));
+      if (qc_context_set_input(ctx, i, t.data.data(), t.data.size()) != QC_OK)
+        return fail(qc_context_error(ctx));
+    }
+    auto start = std::chrono::steady_clock::now();
+    if (qc_context_run_entry(ctx, runs[r]) != QC_OK)
+      return fail(Twine("running the model failed: ") + qc_context_error(ctx));
+    if (r == 0)
+      firstMs = std::chrono::duration<double, std::milli>(
+                    std::chrono::steady_clock::now() - start)
+                    .count();
+    if (printValues)
+      for (int32_t o : entryOutputs(runs[r])) {
+        size_t bytes = 0;
+        const void *data = qc_context_output(ctx, o, &bytes);
+        outs() << "  run " << r << " output " << o << " '"
+               << model->outputs[o].name
+               << "': " << formatValues(model->outputs[o], data, bytes) << "\n";
+      }
+  }
   std::vector<double> times;
   for (unsigned r = 0; r < benchRuns; ++r) {
     auto t0 = std::chrono::steady_clock::now();
-    if (qc_context_run(ctx) != QC_OK)
+    if (qc_context_run_entry(ctx, runs.back()) != QC_OK)
       return fail(Twine("running the model failed: ") + qc_context_error(ctx));
     times.push_back(std::chrono::duration<double, std::milli>(
                         std::chrono::steady_clock::now() - t0)
                         .count());
   }
+  if (printValues)
+    for (int32_t i = 0; i < model->num_inputs; ++i)
+      if (model->inputs[i].kind == QC_INPUT_STATE) {
+        size_t bytes = 0;
+        const void *data = qc_context_state(ctx, i, &bytes);
+        outs() << "  state " << i << " '" << model->inputs[i].name
+               << "': " << formatValues(model->inputs[i], data, bytes) << "\n";
+      }
 
   std::vector<tio::Tensor> outputs;
-  for (int32_t i = 0; i < model->num_outputs; ++i) {
+  for (int32_t i : entryOutputs(runs.back())) {
     const qc_tensor_desc &desc = model->outputs[i];
     size_t bytes = 0;
     const void *data = qc_context_output(ctx, i, &bytes);
@@ -392,7 +554,7 @@ int runCommand() {
 
   if (!quiet) {
     outs() << "quantc: " << model->name << ": " << numInputs << " inputs, "
-           << model->num_outputs << " outputs";
+           << outputs.size() << " outputs";
     if (!isLibrary)
       outs() << "; compiled for " << target << " in "
              << format("%.2f", compileSeconds) << " s";

@@ -187,7 +187,7 @@ TEST(RuntimeContext, AbiMismatch) {
   qc_context *ctx = reinterpret_cast<qc_context *>(&model);
   EXPECT_EQ(qc_context_create(&model, nullptr, &ctx), QC_ERROR_ABI_MISMATCH);
   EXPECT_EQ(ctx, nullptr);
-  EXPECT_TRUE(contains(qc_last_error(), "model 'add' was compiled for runtime ABI version 2"))
+  EXPECT_TRUE(contains(qc_last_error(), "model 'add' was compiled for runtime ABI version 3"))
       << qc_last_error();
 }
 

@@ -58,6 +58,9 @@ struct TargetBackendOptions {
   std::string linker;
   /// 0-3: the optimization level of the generated code.
   unsigned optLevel = 3;
+  /// Embed the weights in the code even when the module records the file
+  /// they came from (GGUF, safetensors), where they stay by default.
+  bool embedWeights = false;
 };
 
 /// A code generator. Implementations are stateless; one instance is shared.

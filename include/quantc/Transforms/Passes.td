@@ -207,6 +207,109 @@ def QCQuantizeMatmulWeightsPass
   let dependentDialects = ["::quantc::qc::QCDialect"];
 }
 
+def QCQuantizeConvWeightsPass
+    : Pass<"qc-quantize-conv-weights", "::mlir::ModuleOp"> {
+  let summary = "Weight-only quantization of constant convolution filters";
+  let description = [{
+    Quantizes, at compile time, the constant f32 filter of every named
+    linalg convolution that ONNX `Conv` imports to (`conv_1d_ncw_fcw`,
+    `conv_2d_nchw_fchw`, `conv_3d_ncdhw_fcdhw`,
+    `depthwise_conv_2d_nchw_chw`, `conv_2d_ngchw_gfchw`) on an f32 input,
+    accumulating into a zero fill. The filter becomes a `qc.global` of
+    integer codes (named after the initializer) and is never expanded to
+    f32: each element is dequantized where the convolution loop reads it.
+
+    - `int8`: symmetric per output channel (scale `max|w| / 127`, f32 in
+      `@<name>.scale`). The same named convolution runs on the `i8` filter
+      (its body converts each element) and its result is multiplied by the
+      channel's scale, which factors out of the channel's sum.
+    - `int4-g32`, `int4-g64`, `int4-g128`: symmetric per group of 32/64/128
+      along the flattened reduction (input channels x kernel window, a
+      last partial group has its own scale), codes -8..7 packed two output
+      channels per byte (the even channel in the low nibble; filter
+      `[M, C, K...]` -> `[ceil(M/2), C, K...]` of `i8`), f16 scales
+      `[M, groups]`. The convolution becomes a `linalg.generic` that reads
+      the byte at `(m floordiv 2, c, k...)` and the scale at
+      `(m, flat floordiv G)` and decodes the nibble in its body.
+
+    A `qc.quantize_scheme` string on a convolution overrides `scheme` for
+    it (`qc-plan-weight-precision` sets it). Each codes global gets
+    `qc.quantized` (scheme, float shape, bytes) and `qc.quant_error` (the
+    relative RMS error of its weights).
+  }];
+  let options = [
+    Option<"scheme", "scheme", "std::string", /*default=*/"\"int8\"",
+           "int8, int4-g32, int4-g64 or int4-g128">,
+  ];
+  let dependentDialects = ["::quantc::qc::QCDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def QCPlanWeightPrecisionPass
+    : Pass<"qc-plan-weight-precision", "::mlir::ModuleOp"> {
+  let summary = "Choose int8 or int4 per weight under a bits-per-weight budget";
+  let description = [{
+    Mixed precision for the ONNX weight-only schemes, in the manner of
+    `qc-assign-precision`: every constant weight of a 2-D `linalg.matmul`
+    or a named convolution (what `qc-quantize-matmul-weights` and
+    `qc-quantize-conv-weights` quantize) is quantized both ways at compile
+    time and its relative RMS error measured. All start as `int8`; then the
+    weights whose switch to `int4` (`int4` option) costs the least added
+    squared relative error per byte saved switch, one by one, until the
+    total bytes (codes and scales) fit `bpw` bits per weight. The choice is
+    written as `qc.quantize_scheme` on each op; the quantization passes
+    carry it out. A budget below what all-`int4` takes is an error.
+  }];
+  let options = [
+    Option<"bpw", "bpw", "double", /*default=*/"6.0",
+           "Bits per weight to fit, codes and scales included">,
+    Option<"int4", "int4", "std::string", /*default=*/"\"int4-g32\"",
+           "The 4-bit scheme: int4-g32, int4-g64 or int4-g128">,
+  ];
+  let dependentDialects = ["::quantc::qc::QCDialect"];
+}
+
+def QCInstrumentActivationsPass
+    : Pass<"qc-instrument-activations", "::mlir::ModuleOp"> {
+  let summary = "Return the activation inputs of quantizable ops (calibration)";
+  let description = [{
+    For calibration: each constant-weight 2-D `linalg.matmul` or named
+    convolution (those `qc-quantize-activations` can quantize), taken in
+    module walk order and numbered from 0, whose activation input is
+    defined in its function's body (not inside a loop or branch), has that
+    input appended to the function's results, named `qc.activation.<n>`.
+    Running the float model built from the instrumented module on sample
+    inputs then yields each activation's range.
+  }];
+  let dependentDialects = ["::quantc::qc::QCDialect"];
+}
+
+def QCQuantizeActivationsPass
+    : Pass<"qc-quantize-activations", "::mlir::ModuleOp"> {
+  let summary = "Static int8: integer matmuls and convolutions from calibrated ranges";
+  let description = [{
+    Static int8 quantization (ONNX QDQ-equivalent) of every constant-weight
+    2-D `linalg.matmul` or named convolution carrying
+    `qc.activation_range = array<f32: min, max>`:
+
+    - the weight becomes int8, symmetric per output channel (a
+      `qc.global` named after the initializer);
+    - the activation is quantized per tensor, asymmetric int8 as ONNX
+      `QuantizeLinear` does it: the range widened to hold 0,
+      `s = (max - min) / 255`, `zp = round(-128 - min / s)`,
+      `q = clamp(round_half_even(x / s) + zp, -128, 127)`;
+    - the op runs on the i8 operands accumulating in i32 (the same named
+      op; padding, quantized, is `zp`);
+    - the result is `(acc - zp * sum(w_q)) * s * s_w` in f32, per output
+      channel, as `DequantizeLinear` after the integer op would give.
+  }];
+  let dependentDialects = ["::quantc::qc::QCDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 //===----------------------------------------------------------------------===//
 // Bit-width lowering
 //===----------------------------------------------------------------------===//

@@ -56,6 +56,8 @@ public:
     cpu.runtimeLibrary = options.runtimeLibrary;
     cpu.linker = options.linker;
     cpu.optLevel = options.optLevel;
+    cpu.weights =
+        options.embedWeights ? WeightBinding::Embed : WeightBinding::Auto;
     return compileModuleForCPU(module, cpu, outputPath, kind);
   }
 };

@@ -13,6 +13,7 @@
 #include "ModelSignature.h"
 
 #include "quantc/Conversion/QCToVector/Kernels.h"
+#include "quantc/Dialect/QC/IR/QCDialect.h"
 #include "quantc/Target/CPU/CPUTarget.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -176,14 +177,6 @@ LogicalResult compileModuleForCPU(ModuleOp module,
   if (failed(signature))
     return failure();
 
-  std::string header =
-      cpu::renderModelHeader(*signature, modelName, spec->triple);
-  if (!options.headerPath.empty() &&
-      failed(writeAtomically(loc, options.headerPath, header)))
-    return failure();
-  if (kind == EmitKind::Header)
-    return writeAtomically(loc, outputPath, header);
-
   // Find the runtime and the linker before spending time on code.
   std::string runtimeLibrary, linker;
   if (kind == EmitKind::SharedLib) {
@@ -197,23 +190,44 @@ LogicalResult compileModuleForCPU(ModuleOp module,
     linker = *found;
   }
 
-  // The entry gets a name that cannot collide with the exported symbols.
-  std::string entryName = modelName + "_entry";
-  auto entry = module.lookupSymbol<func::FuncOp>(signature->entryName);
-  if (entryName != signature->entryName) {
-    if (module.lookupSymbol(entryName))
-      return emitError(loc) << "the model already has a symbol @" << entryName;
+  // The entries get names that cannot collide with the exported symbols.
+  {
     SymbolTable symbols(module);
-    if (failed(symbols.rename(entry, entryName)))
-      return emitError(loc) << "cannot rename the entry to @" << entryName;
+    for (auto [e, entry] : llvm::enumerate(signature->entries)) {
+      std::string funcName =
+          modelName + "_entry" + (e == 0 ? std::string() : std::to_string(e));
+      if (funcName == entry.funcName)
+        continue;
+      if (module.lookupSymbol(funcName))
+        return emitError(loc) << "the model already has a symbol @" << funcName;
+      auto func = module.lookupSymbol<func::FuncOp>(entry.funcName);
+      if (failed(symbols.rename(func, funcName)))
+        return emitError(loc) << "cannot rename the entry to @" << funcName;
+      entry.funcName = funcName;
+    }
   }
 
+  bool externalWeights =
+      options.weights == WeightBinding::External ||
+      (options.weights == WeightBinding::Auto &&
+       module->hasAttr(qc::QCDialect::kWeightFilesAttrName));
   PassManager pm(ctx, ModuleOp::getOperationName());
   buildCPULoweringPipeline(
       pm, options.minParallelIterations,
-      stringifyKernelISA(selectKernelISA(spec->triple, spec->features)));
+      stringifyKernelISA(selectKernelISA(spec->triple, spec->features)),
+      externalWeights);
   if (failed(pm.run(module)))
     return emitError(loc) << "lowering the model for the CPU failed";
+  if (failed(cpu::addWeightInputs(module, *signature)))
+    return failure();
+
+  std::string header =
+      cpu::renderModelHeader(*signature, modelName, spec->triple);
+  if (!options.headerPath.empty() &&
+      failed(writeAtomically(loc, options.headerPath, header)))
+    return failure();
+  if (kind == EmitKind::Header)
+    return writeAtomically(loc, outputPath, header);
   if (kind == EmitKind::MLIR) {
     std::string text;
     llvm::raw_string_ostream os(text);
@@ -243,7 +257,7 @@ LogicalResult compileModuleForCPU(ModuleOp module,
     fn.addFnAttr(llvm::Attribute::NoUnwind);
   }
   if (llvm::Error err =
-          cpu::addModelABI(*llvmModule, *signature, entryName, modelName,
+          cpu::addModelABI(*llvmModule, *signature, modelName,
                            /*sharedAccessor=*/kind == EmitKind::SharedLib))
     return emitError(loc) << llvm::toString(std::move(err));
   {

@@ -17,16 +17,17 @@ class Module;
 
 namespace quantc::cpu {
 
-/// Adds to `module` (the translated lowered model, whose entry function
-/// `loweredEntry` takes each input's then each output's memref descriptor,
-/// expanded, then the `qc_rt *`):
-///   - `int32_t <modelName>_run(void **buffers, qc_rt *rt)`,
-///   - the constant `qc_model` descriptor and `const qc_model *<modelName>()`,
+/// Adds to `module` (the translated lowered model, in which each entry's
+/// function `EntrySignature::funcName` takes the memref descriptors,
+/// expanded, of the entry's inputs then its outputs, then the `qc_rt *`):
+///   - per entry a run wrapper `int32_t (void **buffers, qc_rt *rt)`, entry
+///     0's exported as `<modelName>_run`,
+///   - the constant `qc_model` descriptor (ABI version 2: inputs, outputs,
+///     entries, weight files) and `const qc_model *<modelName>()`,
 ///   - with `sharedAccessor`, `const qc_model *qc_shared_model(void)`,
 /// and gives every other definition internal linkage.
 llvm::Error addModelABI(llvm::Module &module, const ModelSignature &signature,
-                        llvm::StringRef loweredEntry, llvm::StringRef modelName,
-                        bool sharedAccessor);
+                        llvm::StringRef modelName, bool sharedAccessor);
 
 } // namespace quantc::cpu
 

@@ -11,6 +11,7 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -181,41 +182,159 @@ readTensor(Type type, DictionaryAttr attrs, StringRef what, unsigned index,
   return sig;
 }
 
+/// Whether two tensors have the same type.
+static bool sameType(const TensorSignature &a, const TensorSignature &b) {
+  return a.dtype == b.dtype && a.elementType == b.elementType &&
+         a.shape == b.shape;
+}
+
 FailureOr<ModelSignature> extractModelSignature(ModuleOp module) {
-  func::FuncOp entry;
-  for (auto func : module.getOps<func::FuncOp>()) {
-    if (!func.isPublic() || func.isDeclaration())
-      continue;
-    if (entry)
-      return module.emitError("the model has more than one public function: @")
-             << entry.getSymName() << " and @" << func.getSymName();
-    entry = func;
-  }
-  if (!entry)
+  SmallVector<func::FuncOp> funcs;
+  for (auto func : module.getOps<func::FuncOp>())
+    if (func.isPublic() && !func.isDeclaration())
+      funcs.push_back(func);
+  if (funcs.empty())
     return module.emitError("the model has no public func.func to compile");
 
   ModelSignature sig;
-  sig.entryName = entry.getSymName().str();
-  FunctionType type = entry.getFunctionType();
-  for (auto [i, input] : llvm::enumerate(type.getInputs())) {
-    auto tensor = readTensor(input, entry.getArgAttrDict(i), "input", i,
-                             entry.getLoc());
-    if (failed(tensor))
-      return failure();
-    sig.inputs.push_back(std::move(*tensor));
+  llvm::StringMap<int32_t> states;
+  for (func::FuncOp func : funcs) {
+    EntrySignature entry;
+    entry.name = func.getSymName().str();
+    entry.funcName = entry.name;
+    FunctionType type = func.getFunctionType();
+    SmallVector<bool> isState(type.getNumInputs(), false);
+    for (auto [i, input] : llvm::enumerate(type.getInputs())) {
+      auto tensor = readTensor(input, func.getArgAttrDict(i), "input", i,
+                               func.getLoc());
+      if (failed(tensor))
+        return failure();
+      auto kind = func.getArgAttrOfType<StringAttr>(i, "qc.kind");
+      if (kind && kind.getValue() != "state")
+        return func.emitError("argument ")
+               << i << ": unknown qc.kind '" << kind.getValue() << "'";
+      if (!kind) {
+        entry.inputs.push_back(sig.inputs.size());
+        sig.inputs.push_back(std::move(*tensor));
+        continue;
+      }
+      isState[i] = true;
+      if (tensor->boundValue)
+        return func.emitError("state argument ")
+               << i << " ('" << tensor->name << "') has a qc.bound_value";
+      tensor->kind = InputKind::State;
+      // A state is shared by name across entries.
+      auto [it, inserted] = states.try_emplace(tensor->name, sig.inputs.size());
+      if (inserted) {
+        sig.inputs.push_back(std::move(*tensor));
+      } else if (!sameType(sig.inputs[it->second], *tensor)) {
+        return func.emitError("state argument ")
+               << i << " ('" << tensor->name << "') is " << input
+               << ", but another entry's state of that name has another "
+                  "type";
+      }
+      entry.inputs.push_back(it->second);
+    }
+    SmallVector<bool> updated(type.getNumInputs(), false);
+    for (auto [i, result] : llvm::enumerate(type.getResults())) {
+      if (auto state = func.getResultAttrOfType<IntegerAttr>(i, "qc.state")) {
+        int64_t arg = state.getInt();
+        if (arg < 0 || arg >= static_cast<int64_t>(isState.size()) ||
+            !isState[arg])
+          return func.emitError("result ")
+                 << i << ": qc.state = " << arg
+                 << " is not a qc.kind = \"state\" argument";
+        if (type.getInput(arg) != result)
+          return func.emitError("result ")
+                 << i << " (" << result << ") is the new value of state "
+                 << "argument " << arg << ", which is " << type.getInput(arg);
+        if (updated[arg])
+          return func.emitError("state argument ")
+                 << arg << " gets a new value from two results";
+        updated[arg] = true;
+        continue;
+      }
+      auto tensor = readTensor(result, func.getResultAttrDict(i), "output", i,
+                               func.getLoc());
+      if (failed(tensor))
+        return failure();
+      if (tensor->boundValue)
+        return func.emitError("output ") << i << " has a qc.bound_value";
+      entry.outputs.push_back(sig.outputs.size());
+      sig.outputs.push_back(std::move(*tensor));
+    }
+    if (entry.outputs.empty() && !llvm::is_contained(updated, true))
+      return func.emitError(funcs.size() > 1 ? "entry @" + entry.name + " has"
+                                             : std::string("the model has"))
+             << " no outputs";
+    sig.entries.push_back(std::move(entry));
   }
-  for (auto [i, result] : llvm::enumerate(type.getResults())) {
-    auto tensor = readTensor(result, entry.getResultAttrDict(i), "output", i,
-                             entry.getLoc());
-    if (failed(tensor))
-      return failure();
-    if (tensor->boundValue)
-      return entry.emitError("output ") << i << " has a qc.bound_value";
-    sig.outputs.push_back(std::move(*tensor));
-  }
-  if (sig.outputs.empty())
-    return entry.emitError("the model has no outputs");
   return sig;
+}
+
+LogicalResult addWeightInputs(ModuleOp module, ModelSignature &sig) {
+  auto weights = module->getAttrOfType<DictionaryAttr>("qc_cpu.weights");
+  if (!weights)
+    return success();
+  module->removeAttr("qc_cpu.weights");
+  auto malformed = [&] {
+    return module.emitError("malformed qc_cpu.weights attribute: ") << weights;
+  };
+  auto files = weights.getAs<ArrayAttr>("files");
+  auto entries = weights.getAs<ArrayAttr>("entries");
+  if (!files || !entries)
+    return malformed();
+  for (Attribute attr : files) {
+    auto file = dyn_cast<DictionaryAttr>(attr);
+    auto path = file ? file.getAs<StringAttr>("path") : StringAttr();
+    auto size = file ? file.getAs<IntegerAttr>("size") : IntegerAttr();
+    auto header = file ? file.getAs<IntegerAttr>("header_bytes") : IntegerAttr();
+    auto hash = file ? file.getAs<IntegerAttr>("header_hash") : IntegerAttr();
+    if (!path || !size || !header || !hash)
+      return malformed();
+    sig.weightFiles.push_back({path.str(), size.getValue().getZExtValue(),
+                               header.getValue().getZExtValue(),
+                               hash.getValue().getZExtValue()});
+  }
+  llvm::StringMap<int32_t> byName;
+  for (Attribute attr : entries) {
+    auto desc = dyn_cast<DictionaryAttr>(attr);
+    auto name = desc ? desc.getAs<StringAttr>("entry") : StringAttr();
+    auto args = desc ? desc.getAs<ArrayAttr>("args") : ArrayAttr();
+    if (!name || !args)
+      return malformed();
+    auto entry = llvm::find_if(sig.entries, [&](const EntrySignature &e) {
+      return e.funcName == name.getValue();
+    });
+    if (entry == sig.entries.end())
+      return module.emitError("qc_cpu.weights names no entry @") << name;
+    for (Attribute argAttr : args) {
+      auto arg = dyn_cast<DictionaryAttr>(argAttr);
+      auto weight = arg ? arg.getAs<StringAttr>("name") : StringAttr();
+      auto type = arg ? arg.getAs<TypeAttr>("type") : TypeAttr();
+      auto file = arg ? arg.getAs<IntegerAttr>("file") : IntegerAttr();
+      auto offset = arg ? arg.getAs<IntegerAttr>("offset") : IntegerAttr();
+      if (!weight || !type || !file || !offset ||
+          file.getInt() >= static_cast<int64_t>(sig.weightFiles.size()))
+        return malformed();
+      FailureOr<TensorSignature> tensor = readTensor(
+          type.getValue(), DictionaryAttr(), "weight", 0, module.getLoc());
+      if (failed(tensor))
+        return failure();
+      tensor->name = weight.str();
+      tensor->kind = InputKind::Weight;
+      tensor->weightFile = file.getInt();
+      tensor->fileOffset = offset.getInt();
+      auto [it, inserted] = byName.try_emplace(weight, sig.inputs.size());
+      if (inserted)
+        sig.inputs.push_back(std::move(*tensor));
+      else if (!sameType(sig.inputs[it->second], *tensor))
+        return module.emitError("weight '")
+               << weight.getValue() << "' is read with two types";
+      entry->inputs.push_back(it->second);
+    }
+  }
+  return success();
 }
 
 std::string renderModelHeader(const ModelSignature &signature,
@@ -227,31 +346,58 @@ std::string renderModelHeader(const ModelSignature &signature,
     os << " *   [" << i << "] \"" << t.name << "\" " << dtypeName(t.dtype)
        << " [";
     llvm::interleave(t.shape, os, "x");
-    os << "]" << (t.boundValue ? " (bound at compile time)" : "") << "\n";
+    os << "]";
+    if (t.boundValue)
+      os << " (bound at compile time)";
+    if (t.kind == InputKind::State)
+      os << " (state)";
+    if (t.kind == InputKind::Weight)
+      os << " (weight, file " << t.weightFile << " at " << t.fileOffset
+         << ")";
+    os << "\n";
   };
+  bool anyWeight = llvm::any_of(signature.inputs, [](const auto &t) {
+    return t.kind == InputKind::Weight;
+  });
   os << "/* " << modelName << ".h: generated by `quantc compile`; do not edit.\n"
      << " *\n"
      << " * Compiled for " << triple << ". Run it with libquantc_runtime\n"
      << " * (quantc/runtime.h):\n"
      << " *\n"
      << " *   qc_context *ctx;\n"
-     << " *   qc_context_create(" << modelName << "(), NULL, &ctx);\n"
-     << " *\n"
-     << " * Inputs (dense, row-major):\n";
+     << " *   qc_context_create(" << modelName << "(), NULL, &ctx);\n";
+  if (anyWeight)
+    os << " *   qc_context_map_weights(ctx, NULL);\n";
+  os << " *\n"
+     << " * Inputs (dense, row-major; qc_context_set_input indices):\n";
   for (auto [i, t] : llvm::enumerate(signature.inputs))
     describe(t, i);
   os << " * Outputs:\n";
   for (auto [i, t] : llvm::enumerate(signature.outputs))
     describe(t, i);
+  if (signature.entries.size() > 1) {
+    os << " * Entries (qc_context_run_entry; inputs, outputs):\n";
+    for (auto [e, entry] : llvm::enumerate(signature.entries)) {
+      os << " *   [" << e << "] \"" << entry.name << "\": inputs ";
+      llvm::interleaveComma(entry.inputs, os);
+      os << "; outputs ";
+      llvm::interleaveComma(entry.outputs, os);
+      os << "\n";
+    }
+  }
+  for (auto [f, file] : llvm::enumerate(signature.weightFiles))
+    os << " * Weight file " << f << ": " << file.path << " (" << file.size
+       << " bytes)\n";
+  const EntrySignature &first = signature.entries.front();
   os << " */\n\n"
      << "#ifndef " << guard << "\n#define " << guard << "\n\n"
      << "#include \"quantc/runtime.h\"\n\n"
      << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
      << "/* The model's descriptor. */\n"
      << "const qc_model *" << modelName << "(void);\n\n"
-     << "/* Runs the model directly: `buffers` holds the " 
-     << signature.inputs.size() << " input(s) then the "
-     << signature.outputs.size() << " output(s). */\n"
+     << "/* Runs " << (signature.entries.size() > 1 ? "entry 0" : "the model")
+     << " directly: `buffers` holds the " << first.inputs.size()
+     << " input(s) then the " << first.outputs.size() << " output(s). */\n"
      << "int32_t " << modelName << "_run(void **buffers, qc_rt *rt);\n\n"
      << "#ifdef __cplusplus\n} /* extern \"C\" */\n#endif\n\n"
      << "#endif /* " << guard << " */\n";

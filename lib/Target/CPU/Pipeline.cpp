@@ -38,12 +38,18 @@ struct CPULoweringPipelineOptions
       llvm::cl::desc("Instruction set of the quantized kernels (generic, "
                      "avx2, avxvnni, avx512vnni, neon-dotprod)"),
       llvm::cl::init("generic")};
+  Option<bool> externalWeights{
+      *this, "external-weights",
+      llvm::cl::desc("Weights still in their source file become inputs bound "
+                     "at run time (qc-cpu-bind-weights mode=external)"),
+      llvm::cl::init(false)};
 };
 } // namespace
 
 void quantc::buildCPULoweringPipeline(OpPassManager &pm,
                                       int64_t minParallelIterations,
-                                      StringRef kernelISA) {
+                                      StringRef kernelISA,
+                                      bool externalWeights) {
   // Constant int8 weights dequantized into matmuls (ONNX QDQ) become
   // qc.matmul on weights repacked at compile time.
   pm.addPass(createQCFuseDequantMatmulPass());
@@ -70,8 +76,13 @@ void quantc::buildCPULoweringPipeline(OpPassManager &pm,
   QCLowerBitwidthPassOptions lowerBitwidth;
   lowerBitwidth.isa = kernelISA.str();
   pm.addPass(createQCLowerBitwidthPass(lowerBitwidth));
-  // The weights the kernels and linalg ops read become constants.
-  pm.addPass(createQCCPUBindWeightsPass());
+  // The weights the kernels and linalg ops read become constants or, left
+  // in their file, entry inputs.
+  QCCPUBindWeightsPassOptions bindWeights;
+  bindWeights.mode = externalWeights ? "external" : "embed";
+  pm.addPass(createQCCPUBindWeightsPass(bindWeights));
+  // States are updated in their buffers; inputs are never written.
+  pm.addPass(createQCCPUBindStatesPass());
 
   // Buffers: identity layouts at function boundaries so that the entry
   // wrapper can describe each argument with a static descriptor; results
@@ -129,6 +140,6 @@ void quantc::registerCPUPassesAndPipelines() {
       "the CPU backend, with parallel loops run through qc_rt_parallel_for",
       [](OpPassManager &pm, const CPULoweringPipelineOptions &options) {
         buildCPULoweringPipeline(pm, options.minParallelIterations,
-                                 options.kernelISA);
+                                 options.kernelISA, options.externalWeights);
       });
 }

@@ -6,6 +6,7 @@
 
 #include "quantc/Dialect/QC/IR/QCDialect.h"
 #include "quantc/Target/GGUF/GGUF.h"
+#include "quantc/Target/LLM/LanguageModel.h"
 
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/Support/SourceMgr.h"
@@ -13,6 +14,7 @@
 using namespace mlir;
 
 void quantc::registerGGUFTranslations() {
+  registerLanguageModelTranslateOptions();
   static TranslateToMLIRRegistration importGGUF(
       "import-gguf", "Import a GGUF file as qc.global weights",
       [](llvm::SourceMgr &sourceMgr, MLIRContext *context) -> OwningOpRef<Operation *> {
@@ -20,7 +22,9 @@ void quantc::registerGGUFTranslations() {
         // until the output is written.
         const llvm::MemoryBuffer *buffer =
             sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
-        return quantc::importGGUFBuffer(buffer->getMemBufferRef(), context);
+        // --build-graph adds a language model's entries.
+        return quantc::buildLanguageModelIfRequested(
+            quantc::importGGUFBuffer(buffer->getMemBufferRef(), context));
       });
   static TranslateFromMLIRRegistration exportGGUF(
       "export-gguf", "Write a module of qc.global weights as a GGUF file",

@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "quantc/Dialect/QC/IR/QCMetadata.h"
 #include "quantc/Dialect/QC/IR/QCOps.h"
 #include "quantc/Target/GGUF/GGUF.h"
 
@@ -171,6 +172,17 @@ OwningOpRef<ModuleOp> importFile(const gguf::File &file,
   if (file.tensors().empty() && !file.headerPadded())
     (*module)->setAttr(qc::QCDialect::kGGUFUnpaddedAttrName, b.getUnitAttr());
 
+  // A file on disk can keep the weights of a compiled model: record where
+  // they are (the header hash tells the runtime it maps the same layout).
+  ArrayRef<char> fileBytes(reinterpret_cast<const char *>(file.bytes().data()),
+                           file.bytes().size());
+  bool recordFile = owner != nullptr;
+  if (recordFile)
+    (*module)->setAttr(qc::QCDialect::kWeightFilesAttrName,
+                       b.getArrayAttr({qc::getWeightFileAttr(
+                           context, file.path(), fileBytes,
+                           file.headerSize())}));
+
   auto &blobManager = DenseResourceElementsHandle::getManagerInterface(context);
   for (const gguf::TensorInfo &tensor : file.tensors()) {
     Type element = qc::getTypeForGGMLType(context, tensor.type);
@@ -200,8 +212,13 @@ OwningOpRef<ModuleOp> importFile(const gguf::File &file,
     DenseResourceElementsHandle handle =
         blobManager.insert(tensor.name, std::move(blob));
     auto data = DenseResourceElementsAttr::get(dataType, handle);
-    qc::GlobalOp::create(b, loc, b.getStringAttr(tensor.name),
-                         TypeAttr::get(type), data);
+    auto global = qc::GlobalOp::create(b, loc, b.getStringAttr(tensor.name),
+                                       TypeAttr::get(type), data);
+    if (recordFile)
+      global->setAttr(qc::QCDialect::kFileOffsetAttrName,
+                      b.getDenseI64ArrayAttr(
+                          {0, static_cast<int64_t>(bytes.data() -
+                                                   fileBytes.data())}));
   }
   if (failed(verify(*module)))
     return nullptr;

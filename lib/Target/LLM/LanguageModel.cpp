@@ -2,8 +2,8 @@
 //
 // Part of quantc.
 //
-// The graph of llama.cpp's llm_build_llama / llm_build_qwen2 from GGUF
-// metadata: see LanguageModel.h.
+// The graphs of llama.cpp's llm_build_llama / llm_build_qwen2 /
+// llm_build_phi3 from GGUF metadata: see LanguageModel.h.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,6 +24,18 @@
 using namespace mlir;
 using namespace quantc;
 
+StringRef quantc::supportedLanguageModelArchitectures() {
+  return "llama, qwen2 and phi3";
+}
+
+int64_t quantc::languageModelContext(const LanguageModelParams &params,
+                                     int64_t requested) {
+  if (requested > 0)
+    return requested;
+  return std::min<int64_t>(params.trainContext > 0 ? params.trainContext : 2048,
+                           2048);
+}
+
 FailureOr<LanguageModelParams>
 quantc::readLanguageModelParams(ModuleOp module) {
   qc::MetadataView meta(module);
@@ -33,10 +45,11 @@ quantc::readLanguageModelParams(ModuleOp module) {
   if (p.architecture.empty())
     return emitError(loc) << "the model has no general.architecture: not a "
                              "language model quantc can build";
-  if (p.architecture != "llama" && p.architecture != "qwen2")
-    return emitError(loc) << "unsupported architecture '" << p.architecture
-                          << "' (quantc builds llama and qwen2)";
   const std::string a = p.architecture;
+  if (a != "llama" && a != "qwen2" && a != "phi3")
+    return emitError(loc) << "unsupported architecture '" << a
+                          << "' (quantc builds "
+                          << supportedLanguageModelArchitectures() << ")";
   auto uint = [&](StringRef key, int64_t &out, bool required) -> bool {
     std::optional<uint64_t> v = meta.getUInt((a + "." + key).str());
     if (!v) {
@@ -61,19 +74,57 @@ quantc::readLanguageModelParams(ModuleOp module) {
   uint("context_length", p.trainContext, false);
   real("rope.freq_base", p.ropeBase);
   real("attention.layer_norm_rms_epsilon", p.rmsEpsilon);
-  if (p.heads <= 0 || p.kvHeads <= 0 || p.heads % p.kvHeads != 0 ||
+  if (p.layers <= 0 || p.embedding <= 0 || p.feedForward <= 0 ||
+      p.heads <= 0 || p.kvHeads <= 0 || p.heads % p.kvHeads != 0 ||
       p.embedding % p.heads != 0)
-    return emitError(loc) << a << ": " << p.heads << " heads and " << p.kvHeads
+    return emitError(loc) << a << ": " << p.layers << " layers, " << p.heads
+                          << " heads and " << p.kvHeads
                           << " key/value heads do not fit " << p.embedding
                           << " embeddings";
   p.headSize = p.embedding / p.heads;
+  // Models whose head size is not embedding / heads (Gemma, Qwen3) give it
+  // explicitly; quantc's graphs do not build them.
+  int64_t keyLength = p.headSize, valueLength = p.headSize;
+  uint("attention.key_length", keyLength, false);
+  uint("attention.value_length", valueLength, false);
+  if (keyLength != p.headSize || valueLength != p.headSize)
+    return emitError(loc) << a << ": key/value head sizes " << keyLength
+                          << "/" << valueLength << " differ from "
+                          << p.embedding << " / " << p.heads << " heads";
   p.ropeDimensions = p.headSize;
   uint("rope.dimension_count", p.ropeDimensions, false);
-  p.neoxRope = a == "qwen2";
+  if (p.ropeDimensions <= 0 || p.ropeDimensions > p.headSize ||
+      p.ropeDimensions % 2 != 0)
+    return emitError(loc) << a << ": rope.dimension_count " << p.ropeDimensions
+                          << " is not an even number up to the head size "
+                          << p.headSize;
+  // Rope scaling that changes the angles' magnitudes (YaRN, linear) is not
+  // built; Llama 3's frequency factors (rope_freqs.weight) are.
+  double scalingFactor = 1.0;
+  real("rope.scaling.factor", scalingFactor);
+  if (StringRef scaling = meta.getString(a + ".rope.scaling.type");
+      !scaling.empty() && scaling != "none" && scalingFactor != 1.0)
+    return emitError(loc) << a << ": rope scaling '" << scaling
+                          << "' is not supported";
+  if (auto scale = dyn_cast_or_null<FloatAttr>(
+          meta.get(a + ".rope.scale_linear"));
+      scale && scale.getValueAsDouble() != 1.0)
+    return emitError(loc) << a << ": linear rope scaling is not supported";
+  for (const char *name :
+       {"rope_factors_long.weight", "rope_factors_short.weight"})
+    if (module.lookupSymbol<qc::GlobalOp>(name))
+      return emitError(loc) << a << ": rope scaling factors ('" << name
+                            << "', long-context Phi-3) are not supported";
+  p.ropeFactors = static_cast<bool>(
+      module.lookupSymbol<qc::GlobalOp>("rope_freqs.weight"));
+  p.neoxRope = a == "qwen2" || a == "phi3";
   p.qkvBias = a == "qwen2";
+  p.fusedGateUp = a == "phi3";
+  p.fusedQKV =
+      a == "phi3" && module.lookupSymbol<qc::GlobalOp>("blk.0.attn_qkv.weight");
   auto embd = module.lookupSymbol<qc::GlobalOp>("token_embd.weight");
   if (!embd || embd.getTensorType().getRank() != 2)
-    return emitError(loc) << "missing the 2-D tensor token_embd.weight";
+    return emitError(loc) << a << ": missing the 2-D tensor token_embd.weight";
   p.vocab = embd.getTensorType().getDimSize(0);
   p.tiedOutput = !module.lookupSymbol<qc::GlobalOp>("output.weight");
   return p;
@@ -90,6 +141,9 @@ public:
   LogicalResult build(const LanguageModelOptions &options);
 
 private:
+  /// One entry function of `tokens` tokens per call; erased on failure.
+  FailureOr<func::FuncOp> buildEntry(StringRef name, int64_t tokens);
+
   ModuleOp module;
   const LanguageModelParams &p;
   OpBuilder b;
@@ -148,6 +202,28 @@ private:
                  linalg::YieldOp::create(nb, l, fn(nb, l, args));
                })
         .getResult(0);
+  }
+
+  /// Columns [offset, offset + size) of x [T, N].
+  Value columns(Value x, int64_t offset, int64_t size) {
+    SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0),
+                                         b.getIndexAttr(offset)};
+    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(T), b.getIndexAttr(size)};
+    SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+    return tensor::ExtractSliceOp::create(b, loc, ty({T, size}), x, offsets,
+                                          sizes, strides);
+  }
+
+  /// x * s.
+  Value scale(Value x, float s) {
+    auto shape = cast<RankedTensorType>(x.getType()).getShape();
+    AffineMap id = b.getMultiDimIdentityMap(shape.size());
+    return elementwise(shape, {x}, {id},
+                       [&](OpBuilder &nb, Location l, ValueRange a) {
+                         Value c = arith::ConstantFloatOp::create(
+                             nb, l, nb.getF32Type(), APFloat(s));
+                         return arith::MulFOp::create(nb, l, a[0], c);
+                       });
   }
 
   Value add(Value x, Value y) {
@@ -213,15 +289,24 @@ private:
                        });
   }
 
-  /// cos and sin of theta = (pos + t) * base^(-2i / n) for the first n =
+  /// cos and sin of theta = (pos + t) * base^(-2i / n) (divided by
+  /// rope_freqs[i] when the model has frequency factors) for the first n =
   /// rope dimensions: a [T, n / 2, 2] table computed once per call and
   /// shared by every layer's queries and keys.
-  Value ropeTable(Value pos) {
+  Value ropeTable(Value pos, Value factors) {
     int64_t half = p.ropeDimensions / 2;
     double logBase = std::log(p.ropeBase);
     double n = double(p.ropeDimensions);
+    SmallVector<Value> inputs;
+    SmallVector<AffineMap> maps;
+    if (factors) {
+      inputs.push_back(factors);
+      maps.push_back(
+          AffineMap::get(3, 0, {b.getAffineDimExpr(1)}, b.getContext()));
+    }
     return elementwise(
-        {T, half, 2}, {}, {}, [&](OpBuilder &nb, Location l, ValueRange) {
+        {T, half, 2}, inputs, maps,
+        [&](OpBuilder &nb, Location l, ValueRange args) {
           auto cf = [&](double v) {
             return arith::ConstantFloatOp::create(nb, l, nb.getF32Type(),
                                                   APFloat(float(v)))
@@ -241,6 +326,8 @@ private:
               arith::MulFOp::create(nb, l, toF32(i), cf(-2.0 / n * logBase));
           Value theta = arith::MulFOp::create(nb, l, position,
                                               math::ExpOp::create(nb, l, expo));
+          if (factors)
+            theta = arith::DivFOp::create(nb, l, theta, args[0]);
           Value isCos =
               arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, which,
                                     arith::ConstantIndexOp::create(nb, l, 0));
@@ -317,15 +404,37 @@ private:
 };
 
 LogicalResult GraphBuilder::build(const LanguageModelOptions &options) {
-  T = options.tokens;
-  C = options.context > 0
-          ? options.context
-          : std::min<int64_t>(p.trainContext > 0 ? p.trainContext : 2048, 2048);
-  if (T <= 0 || T > C)
-    return emitError(loc) << "cannot build a model for " << T
-                          << " tokens per call with a context of " << C;
-  if (module.lookupSymbol("forward"))
-    return emitError(loc) << "the module already has a @forward";
+  C = languageModelContext(p, options.context);
+  SmallVector<std::pair<StringRef, int64_t>> entries;
+  if (options.prefillTokens > 0)
+    entries.push_back({"prefill", options.prefillTokens});
+  if (options.decode)
+    entries.push_back({"decode", 1});
+  if (entries.empty())
+    return emitError(loc) << "no entry to build (neither prefill nor decode)";
+  for (auto [name, tokens] : entries) {
+    if (tokens > C)
+      return emitError(loc) << "cannot build @" << name << " for " << tokens
+                            << " tokens per call with a context of " << C;
+    if (module.lookupSymbol(name))
+      return emitError(loc) << "the module already has a symbol @" << name;
+  }
+  SmallVector<func::FuncOp> built;
+  for (auto [name, tokens] : entries) {
+    FailureOr<func::FuncOp> fn = buildEntry(name, tokens);
+    if (failed(fn)) {
+      for (func::FuncOp f : built)
+        f.erase();
+      return failure();
+    }
+    built.push_back(*fn);
+  }
+  return success();
+}
+
+FailureOr<func::FuncOp> GraphBuilder::buildEntry(StringRef name,
+                                                 int64_t tokens) {
+  T = tokens;
   const int64_t L = p.layers, E = p.embedding, H = p.heads, Hkv = p.kvHeads,
                 D = p.headSize, F = p.feedForward, V = p.vocab;
   auto i32 = b.getI32Type();
@@ -334,16 +443,27 @@ LogicalResult GraphBuilder::build(const LanguageModelOptions &options) {
       b.getFunctionType({ty({T}, i32), ty({1}, i32), cacheType, cacheType},
                         {ty({T, V}), cacheType, cacheType});
   b.setInsertionPointToEnd(module.getBody());
-  auto fn = func::FuncOp::create(b, loc, "forward", fnType);
-  const char *argNames[] = {"tokens", "pos", "k_cache", "v_cache"};
-  const char *resultNames[] = {"logits", "k_cache_out", "v_cache_out"};
+  auto fn = func::FuncOp::create(b, loc, name, fnType);
+  // The caches are state: the entry returns their new values, which the
+  // backend writes in place (qc.state names the argument).
+  const char *argNames[] = {T == 1 ? "token" : "tokens", "pos", "k_cache",
+                            "v_cache"};
   for (unsigned i = 0; i < 4; ++i)
     fn.setArgAttr(i, "qc.name", b.getStringAttr(argNames[i]));
-  for (unsigned i = 0; i < 3; ++i)
-    fn.setResultAttr(i, "qc.name", b.getStringAttr(resultNames[i]));
+  fn.setResultAttr(0, "qc.name", b.getStringAttr("logits"));
+  for (unsigned i = 2; i < 4; ++i) {
+    fn.setArgAttr(i, qc::QCDialect::kKindAttrName, b.getStringAttr("state"));
+    fn.setResultAttr(i - 1, "qc.name", b.getStringAttr(argNames[i]));
+    fn.setResultAttr(i - 1, qc::QCDialect::kStateAttrName,
+                     b.getI64IntegerAttr(i));
+  }
+  auto fail = [&]() -> FailureOr<func::FuncOp> {
+    fn.erase();
+    return failure();
+  };
   Block *entry = fn.addEntryBlock();
   b.setInsertionPointToStart(entry);
-  Value tokens = entry->getArgument(0), posT = entry->getArgument(1);
+  Value tokensArg = entry->getArgument(0), posT = entry->getArgument(1);
   Value kc = entry->getArgument(2), vc = entry->getArgument(3);
 
   // The position, kept inside the cache (the caller keeps pos + T <= C).
@@ -358,28 +478,48 @@ LogicalResult GraphBuilder::build(const LanguageModelOptions &options) {
 
   FailureOr<Value> embd = weight("token_embd.weight", {V, E});
   if (failed(embd))
-    return failure();
-  Value x = qc::GatherRowsOp::create(b, loc, ty({T, E}), *embd, tokens);
+    return fail();
+  Value x = qc::GatherRowsOp::create(b, loc, ty({T, E}), *embd, tokensArg);
+  Value factors;
+  if (p.ropeFactors) {
+    FailureOr<Value> ff = weight("rope_freqs.weight", {p.ropeDimensions / 2});
+    if (failed(ff))
+      return fail();
+    factors = *ff;
+  }
+  Value angles = ropeTable(pos, factors);
+  // llama.cpp's phi3 scales the queries and attends with scale 1.
   float scale = 1.0f / std::sqrt(float(D));
-  Value angles = ropeTable(pos);
 
   for (int64_t l = 0; l < L; ++l) {
     std::string blk = "blk." + std::to_string(l) + ".";
     FailureOr<Value> h = rmsNorm(x, blk + "attn_norm.weight");
     if (failed(h))
-      return failure();
-    FailureOr<Value> q = matmul(*h, blk + "attn_q.weight", H * D);
-    FailureOr<Value> k = matmul(*h, blk + "attn_k.weight", Hkv * D);
-    FailureOr<Value> v = matmul(*h, blk + "attn_v.weight", Hkv * D);
-    if (failed(q) || failed(k) || failed(v))
-      return failure();
-    if (p.qkvBias) {
-      FailureOr<Value> bq = weight(blk + "attn_q.bias", {H * D});
-      FailureOr<Value> bk = weight(blk + "attn_k.bias", {Hkv * D});
-      FailureOr<Value> bv = weight(blk + "attn_v.bias", {Hkv * D});
-      if (failed(bq) || failed(bk) || failed(bv))
-        return failure();
-      *q = addBias(*q, *bq), *k = addBias(*k, *bk), *v = addBias(*v, *bv);
+      return fail();
+    Value q, k, v;
+    if (p.fusedQKV) {
+      FailureOr<Value> qkv = matmul(*h, blk + "attn_qkv.weight", (H + 2 * Hkv) * D);
+      if (failed(qkv))
+        return fail();
+      q = columns(*qkv, 0, H * D);
+      k = columns(*qkv, H * D, Hkv * D);
+      v = columns(*qkv, (H + Hkv) * D, Hkv * D);
+    } else {
+      FailureOr<Value> mq = matmul(*h, blk + "attn_q.weight", H * D);
+      FailureOr<Value> mk = matmul(*h, blk + "attn_k.weight", Hkv * D);
+      FailureOr<Value> mv = matmul(*h, blk + "attn_v.weight", Hkv * D);
+      if (failed(mq) || failed(mk) || failed(mv))
+        return fail();
+      q = *mq, k = *mk, v = *mv;
+      // qwen2 has biases; llama.cpp adds them to llama's too when present.
+      if (p.qkvBias || module.lookupSymbol(blk + "attn_q.bias")) {
+        FailureOr<Value> bq = weight(blk + "attn_q.bias", {H * D});
+        FailureOr<Value> bk = weight(blk + "attn_k.bias", {Hkv * D});
+        FailureOr<Value> bv = weight(blk + "attn_v.bias", {Hkv * D});
+        if (failed(bq) || failed(bk) || failed(bv))
+          return fail();
+        q = addBias(q, *bq), k = addBias(k, *bk), v = addBias(v, *bv);
+      }
     }
     auto split = [&](Value t, int64_t heads) {
       return tensor::ExpandShapeOp::create(
@@ -387,9 +527,14 @@ LogicalResult GraphBuilder::build(const LanguageModelOptions &options) {
                  ArrayRef<ReassociationIndices>{{0}, {1, 2}})
           .getResult();
     };
-    Value q3 = rope(split(*q, H), angles);
-    Value k3 = rope(split(*k, Hkv), angles);
-    Value v3 = split(*v, Hkv);
+    Value q3 = rope(split(q, H), angles);
+    Value k3 = rope(split(k, Hkv), angles);
+    Value v3 = split(v, Hkv);
+    float attnScale = scale;
+    if (p.architecture == "phi3") {
+      q3 = this->scale(q3, scale);
+      attnScale = 1.0f;
+    }
     SmallVector<OpFoldResult> offsets = {b.getIndexAttr(l), pos,
                                          b.getIndexAttr(0), b.getIndexAttr(0)};
     SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(T),
@@ -406,35 +551,47 @@ LogicalResult GraphBuilder::build(const LanguageModelOptions &options) {
     Value vl = tensor::ExtractSliceOp::create(b, loc, ty({C, Hkv, D}), vc,
                                               layer, whole, strides);
     Value att = qc::AttentionOp::create(b, loc, ty({T, H, D}), q3, kl, vl,
-                                        posClamped, b.getF32FloatAttr(scale));
+                                        posClamped,
+                                        b.getF32FloatAttr(attnScale));
     Value att2 = tensor::CollapseShapeOp::create(
         b, loc, ty({T, H * D}), att,
         ArrayRef<ReassociationIndices>{{0}, {1, 2}});
     FailureOr<Value> o = matmul(att2, blk + "attn_output.weight", E);
     if (failed(o))
-      return failure();
+      return fail();
     x = add(*o, x);
     FailureOr<Value> h2 = rmsNorm(x, blk + "ffn_norm.weight");
     if (failed(h2))
-      return failure();
-    FailureOr<Value> g = matmul(*h2, blk + "ffn_gate.weight", F);
-    FailureOr<Value> u = matmul(*h2, blk + "ffn_up.weight", F);
-    if (failed(g) || failed(u))
-      return failure();
-    FailureOr<Value> down = matmul(swiglu(*g, *u), blk + "ffn_down.weight", E);
+      return fail();
+    Value gate, up;
+    if (p.fusedGateUp) {
+      // ggml_swiglu of the fused projection: the gate is the first half.
+      FailureOr<Value> gu = matmul(*h2, blk + "ffn_up.weight", 2 * F);
+      if (failed(gu))
+        return fail();
+      gate = columns(*gu, 0, F);
+      up = columns(*gu, F, F);
+    } else {
+      FailureOr<Value> g = matmul(*h2, blk + "ffn_gate.weight", F);
+      FailureOr<Value> u = matmul(*h2, blk + "ffn_up.weight", F);
+      if (failed(g) || failed(u))
+        return fail();
+      gate = *g, up = *u;
+    }
+    FailureOr<Value> down = matmul(swiglu(gate, up), blk + "ffn_down.weight", E);
     if (failed(down))
-      return failure();
+      return fail();
     x = add(*down, x);
   }
   FailureOr<Value> xn = rmsNorm(x, "output_norm.weight");
   if (failed(xn))
-    return failure();
+    return fail();
   FailureOr<Value> logits =
       matmul(*xn, p.tiedOutput ? "token_embd.weight" : "output.weight", V);
   if (failed(logits))
-    return failure();
+    return fail();
   func::ReturnOp::create(b, loc, ValueRange{*logits, kc, vc});
-  return success();
+  return fn;
 }
 
 } // namespace

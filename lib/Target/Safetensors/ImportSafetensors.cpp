@@ -4,7 +4,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "quantc/Dialect/QC/IR/QCMetadata.h"
 #include "quantc/Dialect/QC/IR/QCOps.h"
+#include "quantc/Target/LLM/LanguageModel.h"
 #include "quantc/Target/Safetensors/Safetensors.h"
 
 #include "mlir/IR/Builders.h"
@@ -78,7 +80,8 @@ Type elementTypeOf(MLIRContext *ctx, st::DType dtype) {
 //===----------------------------------------------------------------------===//
 
 /// The architectures whose tensors and hyper-parameters map onto llama.cpp's
-/// llama graph (qwen2 adds q/k/v biases and uses NeoX RoPE).
+/// llama graph (qwen2 adds q/k/v biases and uses NeoX RoPE; phi3 has fused
+/// qkv_proj and gate_up_proj and uses NeoX RoPE).
 struct Architecture {
   StringRef modelType;
   StringRef ggufName;
@@ -89,6 +92,7 @@ constexpr Architecture kArchitectures[] = {
     {"llama", "llama", true},
     {"mistral", "llama", true},
     {"qwen2", "qwen2", false},
+    {"phi3", "phi3", false},
 };
 
 /// HF names -> GGUF names ("model.layers.3.mlp.up_proj.weight" ->
@@ -108,6 +112,8 @@ std::optional<std::string> ggufName(StringRef name) {
       {"self_attn.k_proj", "attn_k"},
       {"self_attn.v_proj", "attn_v"},
       {"self_attn.o_proj", "attn_output"},
+      {"self_attn.qkv_proj", "attn_qkv"},
+      {"mlp.gate_up_proj", "ffn_up"},
       {"post_attention_layernorm", "ffn_norm"},
       {"mlp.gate_proj", "ffn_gate"},
       {"mlp.up_proj", "ffn_up"},
@@ -341,8 +347,18 @@ OwningOpRef<ModuleOp> importModel(std::shared_ptr<const st::Model> model,
     md.addU32(a + ".block_count", layers);
     md.addU32(a + ".feed_forward_length",
               intConfig(*config, "intermediate_size", 0));
+    // Partial rotary embeddings (Phi-4-mini) rotate a fraction of each head.
+    int64_t headDim = intConfig(*config, "head_dim", hidden / heads);
     md.addU32(a + ".rope.dimension_count",
-              intConfig(*config, "head_dim", hidden / heads));
+              static_cast<int64_t>(
+                  headDim * numberConfig(*config, "partial_rotary_factor", 1.0)));
+    if (const json::Value *scaling = config->find("rope_scaling");
+        scaling && scaling->getObject()) {
+      emitError(loc) << path
+                     << ": config.json has rope_scaling, which quantc's "
+                        "language models do not support";
+      return nullptr;
+    }
     md.addU32(a + ".attention.head_count", heads);
     md.addU32(a + ".attention.head_count_kv", headsKV);
     md.addF32(a + ".attention.layer_norm_rms_epsilon",
@@ -383,6 +399,19 @@ OwningOpRef<ModuleOp> importModel(std::shared_ptr<const st::Model> model,
   if (!md.entries.empty())
     (*module)->setAttr(qc::QCDialect::kMetadataAttrName,
                        b.getArrayAttr(md.entries));
+
+  // The shards can keep the weights of a compiled model: record where they
+  // are (the header hash tells the runtime it maps the same layout).
+  SmallVector<Attribute> files;
+  for (const st::File &shard : model->shards()) {
+    ArrayRef<char> fileBytes(
+        reinterpret_cast<const char *>(shard.bytes().data()),
+        shard.bytes().size());
+    files.push_back(qc::getWeightFileAttr(context, shard.path(), fileBytes,
+                                          shard.dataOffset()));
+  }
+  (*module)->setAttr(qc::QCDialect::kWeightFilesAttrName,
+                     b.getArrayAttr(files));
 
   int64_t fileTypeBytes = 0;
   for (const st::ModelTensor &tensor : model->tensors()) {
@@ -436,8 +465,17 @@ OwningOpRef<ModuleOp> importModel(std::shared_ptr<const st::Model> model,
         {static_cast<int64_t>(bytes.size())}, b.getIntegerType(8));
     auto data = DenseResourceElementsAttr::get(
         dataType, blobManager.insert(name, std::move(blob)));
-    qc::GlobalOp::create(b, loc, b.getStringAttr(name), TypeAttr::get(type),
-                         data);
+    auto global = qc::GlobalOp::create(b, loc, b.getStringAttr(name),
+                                       TypeAttr::get(type), data);
+    // A permuted weight is a copy; the others are the file's bytes.
+    if (!permute)
+      global->setAttr(
+          qc::QCDialect::kFileOffsetAttrName,
+          b.getDenseI64ArrayAttr(
+              {static_cast<int64_t>(tensor.shard),
+               static_cast<int64_t>(
+                   info.data.data() -
+                   model->shards()[tensor.shard].bytes().data())}));
   }
   // general.file_type follows the weights' dtype (F16: 1, BF16: 32).
   if (arch && fileTypeBytes) {
@@ -473,6 +511,7 @@ quantc::importSafetensors(StringRef path, MLIRContext *context,
 }
 
 void quantc::registerSafetensorsTranslations() {
+  registerLanguageModelTranslateOptions();
   static llvm::cl::opt<bool> keepNames(
       "safetensors-keep-names",
       llvm::cl::desc("--import-safetensors: keep the file's tensor names "
@@ -490,6 +529,7 @@ void quantc::registerSafetensorsTranslations() {
                 ->getBufferIdentifier();
         SafetensorsImportOptions options;
         options.ggufNames = !keepNames;
-        return importSafetensors(path, context, options);
+        return buildLanguageModelIfRequested(
+            importSafetensors(path, context, options));
       });
 }

@@ -53,8 +53,23 @@ std::unique_ptr<llvm::TargetMachine>
 createCPUTargetMachine(const CPUTargetSpec &spec, unsigned optLevel,
                        std::string &error);
 
+/// Where a compiled model's weights live.
+enum class WeightBinding {
+  /// Constants in the compiled code.
+  Embed,
+  /// Left in the file they were imported from (when the module records one:
+  /// GGUF, safetensors), bound at run time with qc_context_map_weights;
+  /// weights made by passes are embedded.
+  External,
+  /// External when the module records its weight files, else embedded.
+  Auto,
+};
+
 /// Options of `compileModuleForCPU`.
 struct CPUCompileOptions {
+  /// Embed for library users that run the model without mapping weights;
+  /// `quantc compile` and `quantc run` use Auto.
+  WeightBinding weights = WeightBinding::Embed;
   /// A name of getCPUTargetSpecs().
   std::string target = "host";
   /// The accessor's symbol (a C identifier); empty: "model".
@@ -78,10 +93,13 @@ struct CPUCompileOptions {
 /// (see docs and `quantc-opt --qc-cpu-lower-to-llvm`).
 /// `kernelISA` names the instruction set of the quantized kernels
 /// (`qc-lower-bitwidth`'s isa option: generic, avx2, avxvnni, avx512vnni,
-/// neon-dotprod).
+/// neon-dotprod). With `externalWeights`, the weights still in their source
+/// file (GGUF, safetensors) become inputs bound at run time instead of
+/// constants (`qc-cpu-bind-weights`).
 void buildCPULoweringPipeline(mlir::OpPassManager &pm,
                               int64_t minParallelIterations = 64,
-                              llvm::StringRef kernelISA = "generic");
+                              llvm::StringRef kernelISA = "generic",
+                              bool externalWeights = false);
 
 /// Lowers `module` in place and writes `kind` to `outputPath` atomically.
 /// `module` must follow the importers' contract (one public func.func over

@@ -142,19 +142,93 @@ def QCCPUOutlineParallelPass
 }
 
 def QCCPUBindWeightsPass : Pass<"qc-cpu-bind-weights", "::mlir::ModuleOp"> {
-  let summary = "Resolve qc.weight reads to the weights' bytes";
+  let summary = "Resolve qc.weight reads to embedded bytes or weight inputs";
   let description = [{
     After bit-width lowering, a function reads a weight either as its
     packed bytes (`qc.storage` of a `qc.weight`, handed to a kernel) or,
     for a weight kept in a plain float or integer type (norms, biases), as
-    a tensor that linalg ops use directly. This pass makes both constants
-    over the `qc.global`'s bytes, so that the weights are embedded in the
-    compiled model (the resource blob is shared, not copied), then erases
-    the globals and the module's `qc.*` metadata. A quantized weight read
-    any other way (an op bit-width lowering did not take) is an error
-    naming the op.
+    a tensor that linalg ops use directly. A quantized weight read any other
+    way (an op bit-width lowering did not take) is an error naming the op.
+
+    `mode=embed` (the default) makes both reads constants over the
+    `qc.global`'s bytes, so that the weights are embedded in the compiled
+    model (the resource blob is shared, not copied).
+
+    `mode=external` leaves the weights that are still the bytes of the file
+    they were imported from (a `qc.global` with `qc.file_offset`, in a
+    module with `qc.weight_files`) in that file: each becomes an argument of
+    every function that reads it, directly or through calls (callers pass
+    theirs on), once per function however often it is read, in the globals'
+    order after the existing arguments. The argument is the weight's bytes
+    (`tensor<Nxi8>`) when a kernel reads them, else the weight's tensor; it
+    is marked `bufferization.writable = false` (the file is mapped
+    read-only). The module attribute `qc_cpu.weights = {files = <the
+    qc.weight_files>, entries = [{entry = @public function, args = [{name,
+    type, file, offset}, ...]}, ...]}` lists the public functions' weight
+    arguments for the model descriptor. Weights without a file offset (made
+    by a pass) are embedded.
+
+    Either way the globals and the module's `qc.*` metadata are erased.
+
+    ```mlir
+    qc.global @w {qc.file_offset = array<i64: 0, 4096>} : tensor<2x32x!qc.block<q4_0>> = ...
+    func.func @f() -> tensor<36xi8> {
+      %w = qc.weight @w : tensor<2x32x!qc.block<q4_0>>
+      %b = qc.storage %w : tensor<2x32x!qc.block<q4_0>> -> tensor<36xi8>
+      ...
+    // mode=external:
+    func.func @f(%w: tensor<36xi8> {bufferization.writable = false}) -> ...
+    ```
   }];
-  let dependentDialects = ["::mlir::arith::ArithDialect"];
+  let options = [
+    Option<"mode", "mode", "std::string", /*default=*/"\"embed\"",
+           "embed: weights become constants in the compiled model; "
+           "external: weights with a file offset become function arguments "
+           "bound at run time">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::memref::MemRefDialect",
+  ];
+}
+
+def QCCPUBindStatesPass : Pass<"qc-cpu-bind-states", "::mlir::ModuleOp"> {
+  let summary = "Update states in place; keep the other entry inputs read-only";
+  let description = [{
+    An entry (public function) argument with `qc.kind = "state"` is a
+    tensor the runtime keeps across runs (a key/value cache); a result with
+    `qc.state = <argument index>` is its new value. This pass makes the
+    argument the state's buffer (an identity-layout memref), read through
+    `bufferization.to_tensor restrict` (`writable` when the function updates
+    it) and replaces the result by `bufferization.materialize_in_destination
+    ... in restrict writable` of the new value into that buffer, so that
+    one-shot bufferization computes the update in place: a new value made
+    by `tensor.insert_slice` into the state writes only the inserted part,
+    and no copy of the state or output buffer is left. The `qc.kind` and
+    `qc.state` attributes are consumed.
+
+    Every other tensor argument of an entry gets `bufferization.writable =
+    false`: data inputs and weights may be the caller's memory
+    (`qc_context_bind_input`) or a read-only mapping of the model file.
+
+    ```mlir
+    func.func @step(%x: tensor<4xf32>, %acc: tensor<4xf32> {qc.kind = "state"})
+        -> (tensor<4xf32> {qc.state = 1 : i64}) {
+      %n = arith.addf %acc, %x : tensor<4xf32>
+      return %n : tensor<4xf32>
+    }
+    // becomes
+    func.func @step(%x: tensor<4xf32> {bufferization.writable = false},
+                    %acc: memref<4xf32>) {
+      %t = bufferization.to_tensor %acc restrict writable : ...
+      %n = arith.addf %t, %x : tensor<4xf32>
+      bufferization.materialize_in_destination %n in restrict writable %acc : ...
+      return
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
 }
 
 #endif // QUANTC_TARGET_CPU_PASSES_TD

@@ -104,6 +104,29 @@ LogicalResult QCDialect::verifyOperationAttribute(Operation *op,
              << "'" << name << "' must be a unit attribute on qc.global";
     return success();
   }
+  if (name == kQuantizedAttrName) {
+    auto desc = dyn_cast<DictionaryAttr>(attr.getValue());
+    if (!isa<GlobalOp>(op) || !desc || !desc.getAs<StringAttr>("scheme") ||
+        !desc.getAs<DenseI64ArrayAttr>("shape") ||
+        !desc.getAs<IntegerAttr>("float_bytes") ||
+        !desc.getAs<IntegerAttr>("bytes"))
+      return op->emitError() << "'" << name
+                             << "' must be a dictionary with scheme, shape, "
+                                "float_bytes and bytes on qc.global";
+    return success();
+  }
+  if (name == kQuantizeSchemeAttrName) {
+    if (!isa<StringAttr>(attr.getValue()))
+      return op->emitError() << "'" << name << "' must be a string";
+    return success();
+  }
+  if (name == kActivationRangeAttrName) {
+    auto range = dyn_cast<DenseF32ArrayAttr>(attr.getValue());
+    if (!range || range.size() != 2 || !(range[0] <= range[1]))
+      return op->emitError()
+             << "'" << name << "' must be array<f32: min, max> with min <= max";
+    return success();
+  }
   if (name == kKernelAttrName) {
     auto desc = dyn_cast<DictionaryAttr>(attr.getValue());
     if (!isa<FunctionOpInterface>(op) || !desc ||
@@ -112,6 +135,52 @@ LogicalResult QCDialect::verifyOperationAttribute(Operation *op,
       return op->emitError()
              << "'" << name
              << "' must be a dictionary with kind, type and isa on a function";
+    return success();
+  }
+  if (name == kWeightFilesAttrName) {
+    auto files = dyn_cast<ArrayAttr>(attr.getValue());
+    if (!isa<ModuleOp>(op) || !files)
+      return op->emitError()
+             << "'" << name << "' must be an array on a builtin.module";
+    for (Attribute file : files) {
+      auto desc = dyn_cast<DictionaryAttr>(file);
+      auto size = desc ? desc.getAs<IntegerAttr>("size") : IntegerAttr();
+      auto header =
+          desc ? desc.getAs<IntegerAttr>("header_bytes") : IntegerAttr();
+      if (!desc || !desc.getAs<StringAttr>("path") || !size || !header ||
+          !desc.getAs<IntegerAttr>("header_hash") || size.getInt() < 0 ||
+          header.getInt() < 0 || header.getInt() > size.getInt())
+        return op->emitError()
+               << "'" << name
+               << "' entries must be {path, size, header_bytes <= size, "
+                  "header_hash}, got "
+               << file;
+    }
+    return success();
+  }
+  if (name == kFileOffsetAttrName) {
+    auto global = dyn_cast<GlobalOp>(op);
+    auto where = dyn_cast<DenseI64ArrayAttr>(attr.getValue());
+    if (!global || !where || where.size() != 2 || where[0] < 0 ||
+        where[1] < 0)
+      return op->emitError() << "'" << name
+                             << "' must be array<i64: file, offset> (both 0 "
+                                "or more) on qc.global";
+    auto module = op->getParentOfType<ModuleOp>();
+    auto files = module ? module->getAttrOfType<ArrayAttr>(kWeightFilesAttrName)
+                        : ArrayAttr();
+    if (!files || where[0] >= static_cast<int64_t>(files.size()))
+      return op->emitError() << "'" << name << "' refers to file " << where[0]
+                             << ", but the module's '" << kWeightFilesAttrName
+                             << "' lists " << (files ? files.size() : 0);
+    auto file = dyn_cast<DictionaryAttr>(files[where[0]]);
+    auto size = file ? file.getAs<IntegerAttr>("size") : IntegerAttr();
+    int64_t bytes = global.getData().getShapedType().getNumElements();
+    if (size && where[1] + bytes > size.getInt())
+      return op->emitError() << "'" << name << "': " << bytes
+                             << " bytes at offset " << where[1]
+                             << " run past the end of the file ("
+                             << size.getInt() << " bytes)";
     return success();
   }
   if (name == kGGUFUnpaddedAttrName) {
@@ -129,10 +198,33 @@ LogicalResult QCDialect::verifyOperationAttribute(Operation *op,
   return op->emitError() << "unknown qc attribute '" << name << "'";
 }
 
-/// qc.name / qc.dtype / qc.bound_value on entry arguments and results.
+/// qc.name / qc.dtype / qc.bound_value / qc.kind / qc.state on entry
+/// arguments and results.
 static LogicalResult verifyEntryAttribute(Operation *op, Type type,
                                           NamedAttribute attr, bool isArg) {
   StringRef name = attr.getName().getValue();
+  if (isArg && name == QCDialect::kKindAttrName) {
+    auto kind = dyn_cast<StringAttr>(attr.getValue());
+    if (!kind || kind.getValue() != "state")
+      return op->emitError() << "'" << name << "' must be \"state\"";
+    return success();
+  }
+  if (!isArg && name == QCDialect::kStateAttrName) {
+    auto index = dyn_cast<IntegerAttr>(attr.getValue());
+    auto func = dyn_cast<FunctionOpInterface>(op);
+    if (!index || !index.getType().isInteger(64) || !func)
+      return op->emitError()
+             << "'" << name << "' must be an i64 on a function result";
+    int64_t i = index.getInt();
+    if (i < 0 || i >= static_cast<int64_t>(func.getNumArguments()))
+      return op->emitError() << "'" << name << "' refers to argument " << i
+                             << " of " << func.getNumArguments();
+    auto kind = func.getArgAttrOfType<StringAttr>(i, QCDialect::kKindAttrName);
+    if (!kind || kind.getValue() != "state")
+      return op->emitError() << "'" << name << "' refers to argument " << i
+                             << ", which is not a qc.kind = \"state\" argument";
+    return success();
+  }
   if (name == QCDialect::kNameAttrName) {
     if (!isa<StringAttr>(attr.getValue()))
       return op->emitError() << "'" << name << "' must be a string";

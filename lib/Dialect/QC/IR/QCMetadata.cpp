@@ -7,6 +7,11 @@
 #include "quantc/Dialect/QC/IR/QCMetadata.h"
 #include "quantc/Dialect/QC/IR/QCDialect.h"
 
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
 using namespace mlir;
 using namespace quantc::qc;
 
@@ -63,4 +68,31 @@ void MetadataView::commit() {
   for (const auto &[k, v] : pairs)
     entries.push_back(ArrayAttr::get(ctx, {k, v}));
   module->setAttr(QCDialect::kMetadataAttrName, ArrayAttr::get(ctx, entries));
+}
+
+uint64_t quantc::qc::hashWeightFileHeader(ArrayRef<char> bytes) {
+  uint64_t hash = 0xcbf29ce484222325ULL;
+  for (char c : bytes) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 0x100000001b3ULL;
+  }
+  return hash;
+}
+
+DictionaryAttr quantc::qc::getWeightFileAttr(MLIRContext *context,
+                                             StringRef path,
+                                             ArrayRef<char> fileBytes,
+                                             uint64_t headerBytes) {
+  SmallString<256> absolute(path);
+  llvm::sys::fs::make_absolute(absolute);
+  llvm::sys::path::remove_dots(absolute, /*remove_dot_dot=*/true);
+  Builder b(context);
+  headerBytes = std::min<uint64_t>(headerBytes, fileBytes.size());
+  uint64_t hash = hashWeightFileHeader(fileBytes.take_front(headerBytes));
+  return b.getDictionaryAttr(
+      {b.getNamedAttr("path", b.getStringAttr(absolute)),
+       b.getNamedAttr("size", b.getI64IntegerAttr(fileBytes.size())),
+       b.getNamedAttr("header_bytes", b.getI64IntegerAttr(headerBytes)),
+       b.getNamedAttr("header_hash",
+                      b.getI64IntegerAttr(static_cast<int64_t>(hash)))});
 }

@@ -67,6 +67,25 @@ def QC_Dialect : Dialect {
     /// header, unpadded (as gguf-py writes such files; ggml pads them).
     static constexpr ::llvm::StringLiteral kGGUFUnpaddedAttrName =
         "qc.gguf_unpadded";
+    /// On a module: the files its weights were imported from, which a
+    /// compiled model can keep them in (`qc-cpu-bind-weights`): an array of
+    /// `{path = "<absolute path>", size = <bytes> : i64, header_bytes = i64,
+    /// header_hash = i64}` (64-bit FNV-1a of the first `header_bytes` bytes,
+    /// the file's header: its tensors' names, types, shapes and offsets).
+    static constexpr ::llvm::StringLiteral kWeightFilesAttrName =
+        "qc.weight_files";
+    /// On a `qc.global`: where its bytes are in the module's
+    /// `qc.weight_files`: `array<i64: file index, byte offset>`. A pass that
+    /// changes the global's bytes must drop it.
+    static constexpr ::llvm::StringLiteral kFileOffsetAttrName =
+        "qc.file_offset";
+    /// On an entry function's argument: the kind of model input it is. Only
+    /// `"state"`: a tensor the context keeps across runs (zeros at first),
+    /// which the function may update by returning its new value.
+    static constexpr ::llvm::StringLiteral kKindAttrName = "qc.kind";
+    /// On an entry function's result: the new value of the state argument
+    /// of this index (`i64`); the CPU backend updates the state in place.
+    static constexpr ::llvm::StringLiteral kStateAttrName = "qc.state";
     /// On a `qc.global`: the type a quantization plan chose for it
     /// (`qc-plan-quantization` writes it, `qc-quantize-weights` carries it
     /// out). A ranked tensor type of the global's shape.
@@ -82,6 +101,20 @@ def QC_Dialect : Dialect {
     /// (`qc-quantize-matmul-weights`); its matmuls keep f32 activations.
     static constexpr ::llvm::StringLiteral kWeightOnlyAttrName =
         "qc.weight_only";
+    /// On a `qc.global` of ONNX weight quantization (`qc-quantize-conv-
+    /// weights`, `qc-quantize-activations`): what it holds, for reports:
+    /// `{scheme = "int8" | "int4-g32" | ..., shape = array<i64: ...>
+    /// (the float weight's), float_bytes = i64, bytes = i64 (codes and
+    /// scales)}`.
+    static constexpr ::llvm::StringLiteral kQuantizedAttrName = "qc.quantized";
+    /// On a matmul or convolution: the weight scheme to use instead of the
+    /// pass's (`qc-plan-weight-precision` writes it). A string.
+    static constexpr ::llvm::StringLiteral kQuantizeSchemeAttrName =
+        "qc.quantize_scheme";
+    /// On a matmul or convolution: the calibrated range of its activation
+    /// input, `array<f32: min, max>` (`qc-quantize-activations` reads it).
+    static constexpr ::llvm::StringLiteral kActivationRangeAttrName =
+        "qc.activation_range";
     /// On a `func.func`: a kernel that `qc-lower-bitwidth` declared and
     /// `qc-build-kernels` builds: `{kind = "matmul" | "gather_rows", type =
     /// <weight element type>, isa = "<instruction set>"[, index_type]}`.

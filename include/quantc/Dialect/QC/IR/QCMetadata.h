@@ -40,6 +40,17 @@ private:
   llvm::SmallVector<std::pair<mlir::StringAttr, mlir::Attribute>> pairs;
 };
 
+/// 64-bit FNV-1a of `bytes`: the header hash of `qc.weight_files`, which
+/// the runtime's qc_context_map_weights checks.
+uint64_t hashWeightFileHeader(llvm::ArrayRef<char> bytes);
+
+/// A `qc.weight_files` entry for the file at `path` (made absolute) whose
+/// contents are `fileBytes`, the first `headerBytes` of them its header.
+mlir::DictionaryAttr getWeightFileAttr(mlir::MLIRContext *context,
+                                       llvm::StringRef path,
+                                       llvm::ArrayRef<char> fileBytes,
+                                       uint64_t headerBytes);
+
 } // namespace quantc::qc
 
 #endif // QUANTC_DIALECT_QC_IR_QCMETADATA_H
