@@ -337,20 +337,33 @@ LogicalResult lowerAttention(qc::AttentionOp op) {
       module, D, op.getPos().getType().getElementType(), op.getLoc());
   if (failed(kernel))
     return failure();
-  // The buffers as memref<?x?xDxf32>.
-  auto view = [&](Value tensor) -> Value {
+  // The query as memref<?x?xDxf32>; the keys and values, usually one
+  // layer's slice of a cache, as views at a dynamic offset
+  // (memref<?x?xDxf32, strided<[?, D, 1], offset: ?>>), so that the slice
+  // is passed in place rather than copied.
+  const int64_t dyn = ShapedType::kDynamic;
+  auto view = [&](Value tensor, bool atOffset) -> Value {
     auto type = cast<RankedTensorType>(tensor.getType());
-    auto staticType = MemRefType::get(type.getShape(), type.getElementType());
+    MemRefLayoutAttrInterface layout, dynLayout;
+    if (atOffset) {
+      int64_t rowStride = ShapedType::isDynamic(type.getDimSize(1))
+                              ? dyn
+                              : type.getDimSize(1) * D;
+      layout = StridedLayoutAttr::get(b.getContext(), dyn,
+                                      ArrayRef<int64_t>{rowStride, D, 1});
+      dynLayout = StridedLayoutAttr::get(b.getContext(), dyn,
+                                         ArrayRef<int64_t>{dyn, D, 1});
+    }
+    auto staticType =
+        MemRefType::get(type.getShape(), type.getElementType(), layout);
     Value buffer = bufferization::ToBufferOp::create(b, staticType, tensor,
                                                      /*read_only=*/true);
     return memref::CastOp::create(
-        b,
-        MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic, D},
-                        type.getElementType()),
+        b, MemRefType::get({dyn, dyn, D}, type.getElementType(), dynLayout),
         buffer);
   };
-  Value q = view(op.getQuery()), k = view(op.getKeys()),
-        v = view(op.getValues());
+  Value q = view(op.getQuery(), false), k = view(op.getKeys(), true),
+        v = view(op.getValues(), true);
   auto posType = op.getPos().getType();
   Value pos = bufferization::ToBufferOp::create(
       b, MemRefType::get(posType.getShape(), posType.getElementType()),

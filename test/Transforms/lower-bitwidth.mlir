@@ -148,11 +148,13 @@ func.func @f64_activations(%x: tensor<2x32xf64>, %w: tensor<8x32x!qc.block<q8_0>
 // Tests that attention becomes a call of the head-size-64 kernel on the
 // caches read in place, the position flattened to memref<?xi32>.
 // CHECK-LABEL: func.func @attention
+// CHECK: %[[K:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<32x2x64xf32> to memref<32x2x64xf32, strided<[128, 64, 1], offset: ?>>
+// CHECK: memref.cast %[[K]] : memref<32x2x64xf32, strided<[128, 64, 1], offset: ?>> to memref<?x?x64xf32, strided<[?, 64, 1], offset: ?>>
 // CHECK: %[[P:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<1xi32> to memref<1xi32>
 // CHECK: %[[PC:.*]] = memref.cast %{{.*}} : memref<1xi32> to memref<?xi32>
 // CHECK: %[[S:.*]] = arith.constant 1.250000e-01 : f32
 // CHECK: call @qc_kernel_attention_d64_i32(%{{.*}}, %{{.*}}, %{{.*}}, %[[PC]], %{{.*}}, %[[S]])
-// CHECK: func.func private @qc_kernel_attention_d64_i32(memref<?x?x64xf32>, memref<?x?x64xf32>, memref<?x?x64xf32>, memref<?xi32>, memref<?x?x64xf32>, f32)
+// CHECK: func.func private @qc_kernel_attention_d64_i32(memref<?x?x64xf32>, memref<?x?x64xf32, strided<[?, 64, 1], offset: ?>>, memref<?x?x64xf32, strided<[?, 64, 1], offset: ?>>, memref<?xi32>, memref<?x?x64xf32>, f32)
 // VNNI-LABEL: func.func private @qc_kernel_attention_d64_i32
 // VNNI: scf.parallel
 // VNNI: scf.for {{.*}} step %c8

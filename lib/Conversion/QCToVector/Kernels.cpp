@@ -1154,9 +1154,14 @@ FailureOr<func::FuncOp> quantc::getOrCreateAttentionKernel(ModuleOp module,
   auto f32 = Float32Type::get(ctx);
   int64_t dyn = ShapedType::kDynamic;
   auto qkv = MemRefType::get({dyn, dyn, headSize}, f32);
+  // The keys and values are one layer's part of a cache: a view at an
+  // offset (no copy of it is made for the call).
+  auto cache = MemRefType::get(
+      {dyn, dyn, headSize}, f32,
+      StridedLayoutAttr::get(ctx, dyn, ArrayRef<int64_t>{dyn, headSize, 1}));
   auto posMem = MemRefType::get({dyn}, posType);
   func::FuncOp func =
-      declareKernel(module, name, {qkv, qkv, qkv, posMem, qkv, f32}, loc,
+      declareKernel(module, name, {qkv, cache, cache, posMem, qkv, f32}, loc,
                     "attention", f32, posType, KernelISA::Generic);
   func->setAttr(
       qc::QCDialect::kKernelAttrName,
