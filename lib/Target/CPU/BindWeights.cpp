@@ -178,9 +178,10 @@ struct QCCPUBindWeightsPass
     for (auto func : module.getOps<func::FuncOp>())
       if (!func.isDeclaration())
         funcs.push_back(func);
+    // The globals' order in the module.
     DenseMap<Operation *, unsigned> order;
-    for (auto [i, entry] : llvm::enumerate(external))
-      order[entry.first] = i;
+    for (auto [i, global] : llvm::enumerate(module.getOps<qc::GlobalOp>()))
+      order[global] = i;
     DenseMap<Operation *, llvm::SetVector<Operation *>> needed;
     DenseMap<Operation *, SmallVector<func::FuncOp>> callees;
     for (func::FuncOp func : funcs) {
