@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "WeightQuantMath.h"
 #include "quantc/Dialect/QC/IR/QCDialect.h"
 #include "quantc/Dialect/QC/IR/QCOps.h"
 #include "quantc/Dialect/QC/IR/QCTypes.h"
@@ -41,28 +42,7 @@ using namespace quantc;
 
 namespace {
 
-/// The f32 values of a constant, when available.
-std::optional<std::vector<float>> floatValues(Attribute value) {
-  auto shaped = dyn_cast<ElementsAttr>(value);
-  if (!shaped || !shaped.getShapedType().getElementType().isF32())
-    return std::nullopt;
-  size_t n = shaped.getNumElements();
-  std::vector<float> out(n);
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob || blob->getData().size() != n * 4)
-      return std::nullopt;
-    std::memcpy(out.data(), blob->getData().data(), n * 4);
-    return out;
-  }
-  if (auto dense = dyn_cast<DenseFPElementsAttr>(value)) {
-    size_t i = 0;
-    for (APFloat v : dense.getValues<APFloat>())
-      out[i++] = v.convertToFloat();
-    return out;
-  }
-  return std::nullopt;
-}
+using weightquant::floatValues;
 
 /// Round to nearest, ties away (as ggml/onnx quantizers), clamped.
 int quantizeValue(float v, float inverse, int lo, int hi) {
