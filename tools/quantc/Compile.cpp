@@ -60,13 +60,17 @@ static cl::opt<std::string> compileLinker(
     cl::desc("Linker driver for shared libraries (default: clang++-22)"));
 static cl::opt<std::string> compileQuantize(
     "quantize", cl::sub(compileCommand),
-    cl::desc("Quantize MatMul/Gemm/Conv weights: int8 (per channel), "
+    cl::desc("ONNX: quantize MatMul/Gemm/Conv weights: int8 (per channel), "
              "int4-g32, int4-g64, int4-g128 (per group), or static-int8 "
-             "(weights and activations, needs --calibration)"));
+             "(weights and activations, needs --calibration). GGUF or "
+             "safetensors language model: a llama.cpp type or recipe (Q8_0, "
+             "Q4_0, Q4_K_M, ...)"));
 static cl::opt<double> compileBpw(
     "bpw", cl::sub(compileCommand), cl::init(0),
-    cl::desc("With a weight-only --quantize: int8 or int4 per weight, to "
-             "fit this many bits per weight"));
+    cl::desc("ONNX, with a weight-only --quantize: int8 or int4 per weight, "
+             "to fit this many bits per weight. Language model: types per "
+             "tensor chosen by measured error (qc-assign-precision) to fit "
+             "this many bits per weight"));
 static cl::opt<std::string> compileCalibration(
     "calibration", cl::sub(compileCommand), cl::value_desc("dir"),
     cl::desc("Sample inputs (.npy/.pb; one subdirectory per sample) for "
@@ -158,13 +162,35 @@ static int runCompile() {
   backend->getDependentDialects(registry);
   MLIRContext context(registry);
   installDiagnosticPrinter(context);
-  OwningOpRef<ModuleOp> module =
-      importModel(compileInput, &context, importOptions, /*buildGraph=*/true);
+  // A language model (GGUF, safetensors) is quantized to a llama.cpp type
+  // before its graph is built; an ONNX model by the ONNX schemes after
+  // import.
+  bool languageModel = isWeightsFile(compileInput);
+  LanguageModelQuantization lmQuantize;
+  if (languageModel) {
+    if (!compileCalibration.empty()) {
+      errs() << "quantc: error: --calibration is for ONNX models; a language "
+                "model takes --quantize TYPE (Q8_0, Q4_0, Q4_K_M, ...) or "
+                "--bpw X\n";
+      return 1;
+    }
+    if (!compileQuantize.empty() && compileBpw != 0) {
+      errs() << "quantc: error: give a language model --quantize TYPE or "
+                "--bpw X, not both\n";
+      return 1;
+    }
+    lmQuantize.type = compileQuantize;
+    lmQuantize.bpw = compileBpw;
+  }
+  OwningOpRef<ModuleOp> module = importModel(
+      compileInput, &context, importOptions, /*buildGraph=*/true, lmQuantize);
   if (!module)
     return 1;
   ONNXQuantizeOptions quantize;
   OwningOpRef<ModuleOp> floatModule;
-  if (!compileQuantize.empty()) {
+  if (languageModel) {
+    // Quantized (or not) above.
+  } else if (!compileQuantize.empty()) {
     quantize.scheme = compileQuantize;
     quantize.bpw = compileBpw;
     quantize.calibrationDir = compileCalibration;

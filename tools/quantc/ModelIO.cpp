@@ -53,9 +53,32 @@ static llvm::cl::opt<int64_t> lmContextOption(
 int64_t quantc::languageModelContext() { return lmContextOption; }
 int64_t quantc::languageModelPrefillChunk() { return lmTokens; }
 
-/// Adds the graph of a language model imported from GGUF or safetensors.
-static OwningOpRef<ModuleOp> withGraph(OwningOpRef<ModuleOp> module,
-                                       bool buildGraph) {
+/// Quantizes the weights of a language model as `quantize` says.
+static LogicalResult
+quantizeWeights(ModuleOp module,
+                const quantc::LanguageModelQuantization &quantize) {
+  PassManager pm(module.getContext());
+  if (quantize.bpw > 0) {
+    quantc::QCAssignPrecisionPassOptions assign;
+    assign.bpw = quantize.bpw;
+    pm.addPass(quantc::createQCAssignPrecisionPass(assign));
+  } else {
+    quantc::QCPlanQuantizationPassOptions plan;
+    plan.fileType = quantize.type;
+    pm.addPass(quantc::createQCPlanQuantizationPass(plan));
+  }
+  pm.addPass(quantc::createQCQuantizeWeightsPass());
+  return pm.run(module);
+}
+
+/// Adds the graph of a language model imported from GGUF or safetensors,
+/// after quantizing its weights when asked.
+static OwningOpRef<ModuleOp>
+withGraph(OwningOpRef<ModuleOp> module, bool buildGraph,
+          const quantc::LanguageModelQuantization &quantize) {
+  if (module && quantize.requested() &&
+      failed(quantizeWeights(*module, quantize)))
+    return nullptr;
   if (!module || !buildGraph)
     return module;
   FailureOr<quantc::LanguageModelParams> params =
@@ -77,9 +100,15 @@ static OwningOpRef<ModuleOp> withGraph(OwningOpRef<ModuleOp> module,
   return module;
 }
 
-OwningOpRef<ModuleOp> quantc::importModel(StringRef path, MLIRContext *context,
-                                          const ONNXImportOptions &onnxOptions,
-                                          bool buildGraph) {
+bool quantc::isWeightsFile(StringRef path) {
+  return !path.ends_with(".onnx") && !path.ends_with(".mlir") &&
+         !path.ends_with(".mlirbc");
+}
+
+OwningOpRef<ModuleOp>
+quantc::importModel(StringRef path, MLIRContext *context,
+                    const ONNXImportOptions &onnxOptions, bool buildGraph,
+                    const LanguageModelQuantization &quantize) {
   context->loadDialect<qc::QCDialect>();
   Location loc = FileLineColLoc::get(context, path, 0, 0);
   if (!llvm::sys::fs::exists(path)) {
@@ -96,14 +125,14 @@ OwningOpRef<ModuleOp> quantc::importModel(StringRef path, MLIRContext *context,
   }
   if (llvm::sys::fs::is_directory(path) || path.ends_with(".safetensors") ||
       path.ends_with(".json"))
-    return withGraph(importSafetensors(path, context), buildGraph);
+    return withGraph(importSafetensors(path, context), buildGraph, quantize);
   // Look at the magic rather than the extension.
   char magic[4] = {};
   if (auto buffer = llvm::MemoryBuffer::getFileSlice(path, 4, 0);
       buffer && (*buffer)->getBufferSize() == 4)
     std::memcpy(magic, (*buffer)->getBufferStart(), 4);
   if (StringRef(magic, 4) == "GGUF")
-    return withGraph(importGGUFFile(path, context), buildGraph);
+    return withGraph(importGGUFFile(path, context), buildGraph, quantize);
   emitError(loc) << path
                  << ": not a GGUF file (no 'GGUF' magic), not an ONNX model "
                     "(.onnx), not MLIR (.mlir) and not a safetensors model";

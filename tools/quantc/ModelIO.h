@@ -30,9 +30,26 @@ void installDiagnosticPrinter(mlir::MLIRContext &context);
 /// graph (quantc/Target/LLM/LanguageModel.h: @prefill over --lm-tokens
 /// tokens and @decode, as --lm-entries says, over an --lm-context cache),
 /// which `compile` and `run` need.
+/// How a GGUF or safetensors language model is quantized before its graph
+/// is built (`quantc compile MODEL --quantize TYPE` / `--bpw X`): to a
+/// llama.cpp file type or recipe (Q8_0, Q4_0, Q4_K_M, ...; the plan of
+/// qc-plan-quantization, as `quantc quantize` makes it), or to a bits per
+/// weight budget (qc-assign-precision); then qc-quantize-weights. Quantized
+/// weights are embedded in the compiled model (they are not the file's).
+struct LanguageModelQuantization {
+  std::string type;
+  double bpw = 0;
+  bool requested() const { return !type.empty() || bpw > 0; }
+};
+
 mlir::OwningOpRef<mlir::ModuleOp>
 importModel(llvm::StringRef path, mlir::MLIRContext *context,
-            const ONNXImportOptions &onnxOptions = {}, bool buildGraph = false);
+            const ONNXImportOptions &onnxOptions = {}, bool buildGraph = false,
+            const LanguageModelQuantization &quantize = {});
+
+/// Whether `path` is a GGUF file or a safetensors model (a language model's
+/// weights, whose graph `importModel` builds), not ONNX or MLIR.
+bool isWeightsFile(llvm::StringRef path);
 
 /// The --lm-context option (0 when not given).
 int64_t languageModelContext();
