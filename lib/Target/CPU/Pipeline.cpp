@@ -101,6 +101,8 @@ void quantc::buildCPULoweringPipeline(OpPassManager &pm,
   outParams.modifyPublicFunctions = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   bufferization::buildBufferDeallocationPipeline(pm);
+  // Temporaries freed after their last use, not when the function returns.
+  pm.addNestedPass<func::FuncOp>(createQCCPUEarlyDeallocPass());
   pm.addPass(createQCBuildKernelsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createQCCPUExpandStridedCopiesPass());

@@ -36,6 +36,42 @@ def QCCPUStripModelAttrsPass
 // Buffers
 //===----------------------------------------------------------------------===//
 
+def QCCPUEarlyDeallocPass
+    : Pass<"qc-cpu-early-dealloc", "::mlir::func::FuncOp"> {
+  let summary = "Free each temporary buffer right after its last use";
+  let description = [{
+    Ownership-based buffer deallocation frees a function's buffers at the
+    end of the block that allocated them, so a model's temporaries all stay
+    allocated until it returns: a language model's prefill holds every
+    layer's activations at once. This pass moves each `memref.dealloc` of a
+    `memref.alloc` of the same block to just after the last operation of
+    that block that uses the buffer or a view of it (views: ops with
+    `ViewLikeOpInterface` or `CastOpInterface`; a use inside a nested
+    region counts as a use by the enclosing op of the block). Freed early,
+    a buffer's memory is reused, still in cache, by the next allocation.
+
+    A buffer that may escape is left alone: one of its views is an operand
+    of a terminator, of an op with memref results that is not a view
+    (`arith.select`, `scf.for` iteration arguments, ...), or of
+    `memref.extract_aligned_pointer_as_index` (its address may be compared
+    later, as the lowered `bufferization.dealloc` does).
+
+    ```mlir
+    %a = memref.alloc() : memref<8xf32>
+    call @producer(%a) : (memref<8xf32>) -> ()
+    call @consumer(%a, %out) : (memref<8xf32>, memref<8xf32>) -> ()
+    call @other(%out) : (memref<8xf32>) -> ()
+    memref.dealloc %a : memref<8xf32>
+    // becomes
+    %a = memref.alloc() : memref<8xf32>
+    call @producer(%a) : (memref<8xf32>) -> ()
+    call @consumer(%a, %out) : (memref<8xf32>, memref<8xf32>) -> ()
+    memref.dealloc %a : memref<8xf32>
+    call @other(%out) : (memref<8xf32>) -> ()
+    ```
+  }];
+}
+
 def QCCPUExpandStridedCopiesPass
     : Pass<"qc-cpu-expand-strided-copies", "::mlir::func::FuncOp"> {
   let summary = "Turn memref.copy between non-contiguous buffers into linalg.copy";
