@@ -314,6 +314,16 @@ public:
     Value as = minKind == MinKind::BlockPerHalf
                    ? alloc(b.getF32Type(), mulI(MG, 2)).getResult()
                    : Value();
+    // GEMM with 8 weight rows interleaved in registers (see
+    // emitInterleavedGEMM): for one-scale 32-weight blocks without mins
+    // (q4_0, q5_0, q8_0, 32-groups) on x86. Their offset correction is then
+    // one scalar per activation group.
+    const bool interleaved = groups == 1 && minKind == MinKind::None &&
+                             (isa == KernelISA::AVX512VNNI ||
+                              isa == KernelISA::AVXVNNI ||
+                              isa == KernelISA::AVX2);
+    Value ancs =
+        interleaved && off ? alloc(b.getI32Type(), MG).getResult() : Value();
 
     // 1. Activations to int8 blocks.
     scf::ParallelOp::create(
@@ -322,21 +332,27 @@ public:
           ImplicitLocOpBuilder ib(loc, nested);
           KernelEmitter inner(ib, isa);
           inner.emitQuantizeRow(x, ivs[0], K, G, aq, ad, anc, at, as, off,
-                                proto->f16ActivationScales());
+                                proto->f16ActivationScales(), ancs);
         });
 
     // 2. Tiles across threads.
     auto [R, C] = tileShape(proto.get());
-    emitTiles(M, N, R, C,
-              [&](ImplicitLocOpBuilder &ib, int64_t r, int64_t c, Value n0,
-                  Value m0) {
-                KernelEmitter inner(ib, isa);
-                inner.with(epilogue);
-                inner.emitQuantizedTile(format, r, c, n0, m0, w, y, K, G, nb,
-                                        rowBytes, aq, ad, anc, at, as, wpb, bpb,
-                                        groups, off, minKind);
-              });
-    for (Value scratch : {aq, ad, anc, at, as})
+    auto tile = [&](ImplicitLocOpBuilder &ib, int64_t r, int64_t c, Value n0,
+                    Value m0) {
+      KernelEmitter inner(ib, isa);
+      inner.with(epilogue);
+      inner.emitQuantizedTile(format, r, c, n0, m0, w, y, K, G, nb, rowBytes,
+                              aq, ad, anc, at, as, wpb, bpb, groups, off,
+                              minKind);
+    };
+    if (interleaved)
+      emitTiles(M, N, R, C, tile, [&] {
+        emitInterleavedGEMM(format, M, N, w, y, K, G, nb, rowBytes, aq, ad,
+                            ancs, bpb, tile);
+      });
+    else
+      emitTiles(M, N, R, C, tile);
+    for (Value scratch : {aq, ad, anc, at, as, ancs})
       if (scratch)
         memref::DeallocOp::create(b, scratch);
     func::ReturnOp::create(b);
@@ -344,7 +360,7 @@ public:
 
   void emitQuantizeRow(Value x, Value m, Value K, Value G, Value aq, Value ad,
                        Value anc, Value at, Value as, int64_t off,
-                       bool f16Scales) {
+                       bool f16Scales, Value ancs = Value()) {
     auto f32 = b.getF32Type();
     auto v32f32 = VectorType::get({32}, f32);
     auto v32i32 = VectorType::get({32}, b.getI32Type());
@@ -387,6 +403,13 @@ public:
                 ib, Emit::sum4(ib, qi),
                 Emit::splat(ib, ib.getI32Type(), 8, -off));
             vector::StoreOp::create(ib, nc, anc, ValueRange{e.mulI(agi, 8)});
+            // The whole group's: -off * sum(q).
+            if (ancs)
+              memref::StoreOp::create(
+                  ib,
+                  vector::ReductionOp::create(ib, vector::CombiningKind::ADD,
+                                              nc),
+                  ancs, ValueRange{agi});
           }
           if (at) {
             Value sum =
@@ -418,7 +441,8 @@ public:
   /// Runs `tile(rows, cols, n0, m0)` over all of [0, N) x [0, M): full
   /// R x C tiles on the threads (column blocks of 64 outermost, so that a
   /// thread's activations stay in cache), remainders with 1.
-  void emitTiles(Value M, Value N, int64_t R, int64_t C, TileFn tile) {
+  void emitTiles(Value M, Value N, int64_t R, int64_t C, TileFn tile,
+                 llvm::function_ref<void()> gemm = nullptr) {
     // Fewer columns than a tile (decoding, GEMV): one weight row at a time
     // across the threads, so that each thread streams one contiguous range
     // of the weights.
@@ -438,7 +462,10 @@ public:
             });
           });
       b.setInsertionPointToStart(&branch.getElseRegion().front());
-      emitTiledGEMM(M, N, R, C, tile);
+      if (gemm)
+        gemm();
+      else
+        emitTiledGEMM(M, N, R, C, tile);
     }
   }
 
@@ -468,6 +495,152 @@ public:
         });
     // The last N % R rows.
     forLoop(mulI(nT, R), N, 1, [&](ImplicitLocOpBuilder &rb, Value n) {
+      KernelEmitter e(rb, isa);
+      e.forLoop(e.cIdx(0), M, 1, [&](ImplicitLocOpBuilder &fb, Value m0) {
+        tile(fb, 1, 1, n, m0);
+      });
+    });
+  }
+
+  /// The 8 x 8 transpose of 8 vector<8xi32> (row r, dword i) by shuffles
+  /// (unpack 32-bit, unpack 64-bit, combine 128-bit halves): result j holds
+  /// dword kTransposedQuad[j] of every row, row r in lane r.
+  static constexpr int64_t kTransposedQuad[8] = {0, 4, 1, 5, 2, 6, 3, 7};
+  SmallVector<Value> transpose8x8(ArrayRef<Value> rows) {
+    auto shuffle = [&](Value x, Value y, ArrayRef<int64_t> mask) {
+      return vector::ShuffleOp::create(b, x, y, mask).getResult();
+    };
+    SmallVector<Value> s1, s2, s3;
+    for (int64_t p = 0; p < 8; p += 2) {
+      s1.push_back(shuffle(rows[p], rows[p + 1], {0, 8, 1, 9, 4, 12, 5, 13}));
+      s1.push_back(
+          shuffle(rows[p], rows[p + 1], {2, 10, 3, 11, 6, 14, 7, 15}));
+    }
+    using Pairs = std::initializer_list<std::pair<int, int>>;
+    for (auto [x, y] : Pairs{{0, 2}, {1, 3}, {4, 6}, {5, 7}}) {
+      s2.push_back(shuffle(s1[x], s1[y], {0, 1, 8, 9, 4, 5, 12, 13}));
+      s2.push_back(shuffle(s1[x], s1[y], {2, 3, 10, 11, 6, 7, 14, 15}));
+    }
+    for (auto [x, y] : Pairs{{0, 4}, {1, 5}, {2, 6}, {3, 7}}) {
+      s3.push_back(shuffle(s2[x], s2[y], {0, 1, 2, 3, 8, 9, 10, 11}));
+      s3.push_back(shuffle(s2[x], s2[y], {4, 5, 6, 7, 12, 13, 14, 15}));
+    }
+    return s3;
+  }
+
+  /// GEMM for one-scale 32-weight blocks with 8 weight rows interleaved in
+  /// registers, as ggml's repacked q4_0 layout has them in memory, but made
+  /// on the fly from the file's layout. Threads take (column block of 64,
+  /// 8 rows); for each block of K, the 8 rows' blocks are decoded and
+  /// transposed (8 x 8 dwords) so that register j holds 4 weights of every
+  /// row, and every column of the block then takes 8 dot4s (one per 4
+  /// activations, broadcast), leaving the 8 rows' block sums in the lanes of
+  /// one vector: one convert and one FMA (with the rows' scales as a vector)
+  /// for 8 outputs, where a row-per-vector tile needs one per output. The
+  /// 8-lane accumulators of the column block live in a stack buffer. The
+  /// last N % 8 rows go through `tile` one at a time.
+  void emitInterleavedGEMM(Type format, Value M, Value N, Value w, Value y,
+                           Value K, Value G, Value nb, Value rowBytes,
+                           Value aq, Value ad, Value ancs, int64_t bpb,
+                           TileFn tile) {
+    auto f32 = b.getF32Type();
+    auto v8f32 = VectorType::get({8}, f32);
+    auto v8i32 = VectorType::get({8}, b.getI32Type());
+    auto v32i8 = VectorType::get({32}, b.getI8Type());
+    auto v4i8 = VectorType::get({4}, b.getI8Type());
+    auto v1i32 = VectorType::get({1}, b.getI32Type());
+    Value nT = arith::DivUIOp::create(b, N, cIdx(8));
+    Value nMB = arith::CeilDivUIOp::create(b, M, cIdx(kColumnBlock));
+    scf::ParallelOp::create(
+        b, ValueRange{cIdx(0)}, ValueRange{mul(nMB, nT)}, ValueRange{cIdx(1)},
+        [&](OpBuilder &nested, Location loc, ValueRange ivs) {
+          ImplicitLocOpBuilder ib(loc, nested);
+          KernelEmitter e(ib, isa);
+          e.with(epilogue);
+          Value mb = arith::DivUIOp::create(ib, ivs[0], nT);
+          Value t = arith::RemUIOp::create(ib, ivs[0], nT);
+          Value n0 = e.mulI(t, 8);
+          Value mStart = e.mulI(mb, kColumnBlock);
+          Value mEnd =
+              arith::MinUIOp::create(ib, e.addI(mStart, kColumnBlock), M);
+          auto accType = MemRefType::get({kColumnBlock, 8}, f32);
+          Value accs = memref::AllocOp::create(ib, accType,
+                                               ib.getI64IntegerAttr(64));
+          Value zero = Emit::splatF(ib, 8, 0.0);
+          e.forLoop(mStart, mEnd, 1, [&](ImplicitLocOpBuilder &fb, Value m) {
+            Value i = arith::SubIOp::create(fb, m, mStart);
+            vector::StoreOp::create(fb, zero, accs,
+                                    ValueRange{i, Emit::index(fb, 0)});
+          });
+          SmallVector<Value> rowBase;
+          for (int64_t r = 0; r < 8; ++r)
+            rowBase.push_back(e.mul(e.addI(n0, r), rowBytes));
+          e.forLoop(e.cIdx(0), nb, 1, [&](ImplicitLocOpBuilder &kb, Value sb) {
+            KernelEmitter ke(kb, isa);
+            Value blockOff = ke.mulI(sb, bpb);
+            SmallVector<Value> rows, scales;
+            bool isSigned = false;
+            for (int64_t r = 0; r < 8; ++r) {
+              std::unique_ptr<BlockDecoder> d = BlockDecoder::create(format, isa);
+              d->prepare(kb, w, ke.add(rowBase[r], blockOff));
+              DecodedGroup g = d->group(kb, 0);
+              isSigned = g.isSigned;
+              rows.push_back(vector::BitCastOp::create(kb, v8i32, g.q));
+              scales.push_back(g.scale);
+            }
+            SmallVector<Value> quads = ke.transpose8x8(rows);
+            for (Value &q : quads)
+              q = vector::BitCastOp::create(kb, v32i8, q);
+            Value rowScales = vector::FromElementsOp::create(kb, v8f32, scales);
+            Value zero8 = Emit::splat(kb, kb.getI32Type(), 8, 0);
+            ke.forLoop(mStart, mEnd, 1, [&](ImplicitLocOpBuilder &cb, Value m) {
+              KernelEmitter ce(cb, isa);
+              Value agi = ce.add(ce.mul(m, G), sb);
+              Value kBase = ce.add(ce.mul(m, K), ce.mulI(sb, 32));
+              // Two chains of 4 dot4s (their latency overlaps).
+              Value acc[2] = {
+                  ancs ? vector::BroadcastOp::create(
+                             cb, v8i32,
+                             memref::LoadOp::create(cb, ancs, ValueRange{agi}))
+                             .getResult()
+                       : zero8,
+                  zero8};
+              for (int64_t j = 0; j < 8; ++j) {
+                Value at = ce.addI(kBase, 4 * kTransposedQuad[j]);
+                Value four = vector::LoadOp::create(cb, v4i8, aq, ValueRange{at});
+                Value word = vector::BitCastOp::create(cb, v1i32, four);
+                Value a = vector::BitCastOp::create(
+                    cb, v32i8,
+                    vector::BroadcastOp::create(
+                        cb, v8i32,
+                        vector::ExtractOp::create(cb, word, ArrayRef<int64_t>{0})));
+                acc[j % 2] = ce.dot4(acc[j % 2], quads[j], a, isSigned);
+              }
+              Value sum = arith::AddIOp::create(cb, acc[0], acc[1]);
+              Value da = memref::LoadOp::create(cb, ad, ValueRange{agi});
+              Value scale = arith::MulFOp::create(cb, rowScales, ce.bcast8(da));
+              Value i = arith::SubIOp::create(cb, m, mStart);
+              Value c0 = Emit::index(cb, 0);
+              Value old = vector::LoadOp::create(cb, v8f32, accs, ValueRange{i, c0});
+              Value f = arith::SIToFPOp::create(cb, v8f32, sum);
+              vector::StoreOp::create(cb, math::FmaOp::create(cb, f, scale, old),
+                                      accs, ValueRange{i, c0});
+            });
+          });
+          e.forLoop(mStart, mEnd, 1, [&](ImplicitLocOpBuilder &sb, Value m) {
+            KernelEmitter se(sb, isa);
+            se.with(epilogue);
+            Value i = arith::SubIOp::create(sb, m, mStart);
+            Value vec = vector::LoadOp::create(sb, v8f32, accs,
+                                               ValueRange{i, Emit::index(sb, 0)});
+            for (int64_t r = 0; r < 8; ++r)
+              se.storeResult(vector::ExtractOp::create(sb, vec, ArrayRef<int64_t>{r}),
+                             y, m, se.addI(n0, r));
+          });
+          memref::DeallocOp::create(ib, accs);
+        });
+    // The last N % 8 rows.
+    forLoop(mulI(nT, 8), N, 1, [&](ImplicitLocOpBuilder &rb, Value n) {
       KernelEmitter e(rb, isa);
       e.forLoop(e.cIdx(0), M, 1, [&](ImplicitLocOpBuilder &fb, Value m0) {
         tile(fb, 1, 1, n, m0);
