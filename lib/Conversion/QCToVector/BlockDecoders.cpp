@@ -343,7 +343,10 @@ private:
 /// scales[2g], scales[2g + 1]: w = d * sc * q - dmin * m.
 class Q2_K : public BlockDecoder {
 public:
-  Q2_K() { groups = 8, bytes = 84, minKind = MinKind::BlockPerHalf; }
+  Q2_K() {
+    groups = 8, bytes = 84, minKind = MinKind::BlockPerHalf;
+    perHalfScales = true;
+  }
   void prepare(ImplicitLocOpBuilder &b, Value w, Value base) override {
     this->w = w, this->base = base;
     Value d = Emit::half(b, w, Emit::add(b, base, 80));
@@ -377,7 +380,7 @@ private:
 /// w = d * (sc - 32) * (q - 4).
 class Q3_K : public BlockDecoder {
 public:
-  Q3_K() { groups = 8, bytes = 110, qOffset = 4; }
+  Q3_K() { groups = 8, bytes = 110, qOffset = 4, perHalfScales = true; }
   void prepare(ImplicitLocOpBuilder &b, Value w, Value base) override {
     this->w = w, this->base = base;
     Value d = Emit::half(b, w, Emit::add(b, base, 108));
@@ -471,7 +474,7 @@ private:
 /// (q - 32).
 class Q6_K : public BlockDecoder {
 public:
-  Q6_K() { groups = 8, bytes = 210, qOffset = 32; }
+  Q6_K() { groups = 8, bytes = 210, qOffset = 32, perHalfScales = true; }
   void prepare(ImplicitLocOpBuilder &b, Value w, Value base) override {
     this->w = w, this->base = base;
     Value d = Emit::half(b, w, Emit::add(b, base, 208));

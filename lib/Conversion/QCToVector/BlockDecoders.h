@@ -73,6 +73,9 @@ public:
   bool f16ActivationScales() const { return groups == 1 && !isGroup; }
   /// Whether groups carry mins.
   bool hasMins() const { return minKind != MinKind::None; }
+  /// Whether each group has one scale (DecodedGroup::scale), not one per
+  /// half.
+  bool hasGroupScales() const { return !perHalfScales; }
   MinKind getMinKind() const { return minKind; }
   /// The block's mins as a vector (MinKind::BlockPerGroup/BlockPerHalf),
   /// after prepare(); the groups' min fields hold the same values.
@@ -93,6 +96,7 @@ public:
 protected:
   int64_t groups = 1, bytes = 0, qOffset = 0;
   bool isGroup = false;
+  bool perHalfScales = false;
   MinKind minKind = MinKind::None;
   mlir::Value mins;
 };

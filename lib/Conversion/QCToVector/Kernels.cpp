@@ -315,10 +315,12 @@ public:
                    ? alloc(b.getF32Type(), mulI(MG, 2)).getResult()
                    : Value();
     // GEMM with 8 weight rows interleaved in registers (see
-    // emitInterleavedGEMM): for one-scale 32-weight blocks without mins
-    // (q4_0, q5_0, q8_0, 32-groups) on x86. Their offset correction is then
-    // one scalar per activation group.
-    const bool interleaved = groups == 1 && minKind == MinKind::None &&
+    // emitInterleavedGEMM): for the formats with one scale (and min) per
+    // group of 32 (all but q2_K, q3_K and q6_K, whose 16-weight halves have
+    // their own scales) on x86. Their offset correction is then one scalar
+    // per activation group.
+    const bool interleaved = proto->hasGroupScales() &&
+                             minKind != MinKind::BlockPerHalf &&
                              (isa == KernelISA::AVX512VNNI ||
                               isa == KernelISA::AVXVNNI ||
                               isa == KernelISA::AVX2);
@@ -348,7 +350,7 @@ public:
     if (interleaved)
       emitTiles(M, N, R, C, tile, [&] {
         emitInterleavedGEMM(format, M, N, w, y, K, G, nb, rowBytes, aq, ad,
-                            ancs, bpb, tile);
+                            ancs, at, wpb, bpb, groups, tile);
       });
     else
       emitTiles(M, N, R, C, tile);
@@ -541,7 +543,8 @@ public:
   /// last N % 8 rows go through `tile` one at a time.
   void emitInterleavedGEMM(Type format, Value M, Value N, Value w, Value y,
                            Value K, Value G, Value nb, Value rowBytes,
-                           Value aq, Value ad, Value ancs, int64_t bpb,
+                           Value aq, Value ad, Value ancs, Value at,
+                           int64_t wpb, int64_t bpb, int64_t groups,
                            TileFn tile) {
     auto f32 = b.getF32Type();
     auto v8f32 = VectorType::get({8}, f32);
@@ -578,25 +581,36 @@ public:
           e.forLoop(e.cIdx(0), nb, 1, [&](ImplicitLocOpBuilder &kb, Value sb) {
             KernelEmitter ke(kb, isa);
             Value blockOff = ke.mulI(sb, bpb);
-            SmallVector<Value> rows, scales;
+            SmallVector<std::unique_ptr<BlockDecoder>> decoders;
+            for (int64_t r = 0; r < 8; ++r) {
+              decoders.push_back(BlockDecoder::create(format, isa));
+              decoders.back()->prepare(kb, w, ke.add(rowBase[r], blockOff));
+            }
+            for (int64_t gi = 0; gi < groups; ++gi) {
+            SmallVector<Value> rows, scales, mins;
             bool isSigned = false;
             for (int64_t r = 0; r < 8; ++r) {
-              std::unique_ptr<BlockDecoder> d = BlockDecoder::create(format, isa);
-              d->prepare(kb, w, ke.add(rowBase[r], blockOff));
-              DecodedGroup g = d->group(kb, 0);
+              DecodedGroup g = decoders[r]->group(kb, gi);
               isSigned = g.isSigned;
               rows.push_back(vector::BitCastOp::create(kb, v8i32, g.q));
               scales.push_back(g.scale);
+              if (at)
+                mins.push_back(g.min);
             }
             SmallVector<Value> quads = ke.transpose8x8(rows);
             for (Value &q : quads)
               q = vector::BitCastOp::create(kb, v32i8, q);
             Value rowScales = vector::FromElementsOp::create(kb, v8f32, scales);
+            Value rowMins =
+                at ? vector::FromElementsOp::create(kb, v8f32, mins).getResult()
+                   : Value();
             Value zero8 = Emit::splat(kb, kb.getI32Type(), 8, 0);
             ke.forLoop(mStart, mEnd, 1, [&](ImplicitLocOpBuilder &cb, Value m) {
               KernelEmitter ce(cb, isa);
-              Value agi = ce.add(ce.mul(m, G), sb);
-              Value kBase = ce.add(ce.mul(m, K), ce.mulI(sb, 32));
+              Value agi =
+                  ce.addI(ce.add(ce.mul(m, G), ce.mulI(sb, groups)), gi);
+              Value kBase =
+                  ce.addI(ce.add(ce.mul(m, K), ce.mulI(sb, wpb)), 32 * gi);
               // Two chains of 4 dot4s (their latency overlaps).
               Value acc[2] = {
                   ancs ? vector::BroadcastOp::create(
@@ -623,9 +637,16 @@ public:
               Value c0 = Emit::index(cb, 0);
               Value old = vector::LoadOp::create(cb, v8f32, accs, ValueRange{i, c0});
               Value f = arith::SIToFPOp::create(cb, v8f32, sum);
-              vector::StoreOp::create(cb, math::FmaOp::create(cb, f, scale, old),
-                                      accs, ValueRange{i, c0});
+              Value next = math::FmaOp::create(cb, f, scale, old);
+              // Mins: the rows' mins times the activations' group sum.
+              if (rowMins)
+                next = math::FmaOp::create(
+                    cb, rowMins,
+                    ce.bcast8(memref::LoadOp::create(cb, at, ValueRange{agi})),
+                    next);
+              vector::StoreOp::create(cb, next, accs, ValueRange{i, c0});
             });
+            }
           });
           e.forLoop(mStart, mEnd, 1, [&](ImplicitLocOpBuilder &sb, Value m) {
             KernelEmitter se(sb, isa);
