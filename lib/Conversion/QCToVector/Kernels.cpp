@@ -315,17 +315,19 @@ public:
                    ? alloc(b.getF32Type(), mulI(MG, 2)).getResult()
                    : Value();
     // GEMM with 8 weight rows interleaved in registers (see
-    // emitInterleavedGEMM): for the formats with one scale (and min) per
-    // group of 32 (all but q2_K, q3_K and q6_K, whose 16-weight halves have
-    // their own scales) on x86. Their offset correction is then one scalar
-    // per activation group.
-    const bool interleaved = proto->hasGroupScales() &&
-                             minKind != MinKind::BlockPerHalf &&
+    // emitInterleavedGEMM): on x86, for every format but q2_K (whose
+    // 16-weight halves have mins). The offset correction is then one scalar
+    // per activation group, or per half for the formats with a scale per
+    // half (q3_K, q6_K).
+    const bool perHalf = !proto->hasGroupScales();
+    const bool interleaved = minKind != MinKind::BlockPerHalf &&
                              (isa == KernelISA::AVX512VNNI ||
                               isa == KernelISA::AVXVNNI ||
                               isa == KernelISA::AVX2);
-    Value ancs =
-        interleaved && off ? alloc(b.getI32Type(), MG).getResult() : Value();
+    Value ancs = interleaved && off
+                     ? alloc(b.getI32Type(), perHalf ? mulI(MG, 2) : MG)
+                           .getResult()
+                     : Value();
 
     // 1. Activations to int8 blocks.
     scf::ParallelOp::create(
@@ -334,7 +336,7 @@ public:
           ImplicitLocOpBuilder ib(loc, nested);
           KernelEmitter inner(ib, isa);
           inner.emitQuantizeRow(x, ivs[0], K, G, aq, ad, anc, at, as, off,
-                                proto->f16ActivationScales(), ancs);
+                                proto->f16ActivationScales(), ancs, perHalf);
         });
 
     // 2. Tiles across threads.
@@ -350,7 +352,7 @@ public:
     if (interleaved)
       emitTiles(M, N, R, C, tile, [&] {
         emitInterleavedGEMM(format, M, N, w, y, K, G, nb, rowBytes, aq, ad,
-                            ancs, at, wpb, bpb, groups, tile);
+                            ancs, at, wpb, bpb, groups, perHalf, tile);
       });
     else
       emitTiles(M, N, R, C, tile);
@@ -362,7 +364,8 @@ public:
 
   void emitQuantizeRow(Value x, Value m, Value K, Value G, Value aq, Value ad,
                        Value anc, Value at, Value as, int64_t off,
-                       bool f16Scales, Value ancs = Value()) {
+                       bool f16Scales, Value ancs = Value(),
+                       bool halfSums = false) {
     auto f32 = b.getF32Type();
     auto v32f32 = VectorType::get({32}, f32);
     auto v32i32 = VectorType::get({32}, b.getI32Type());
@@ -405,13 +408,22 @@ public:
                 ib, Emit::sum4(ib, qi),
                 Emit::splat(ib, ib.getI32Type(), 8, -off));
             vector::StoreOp::create(ib, nc, anc, ValueRange{e.mulI(agi, 8)});
-            // The whole group's: -off * sum(q).
-            if (ancs)
+            // The whole group's -off * sum(q), or each half's.
+            if (ancs && !halfSums)
               memref::StoreOp::create(
                   ib,
                   vector::ReductionOp::create(ib, vector::CombiningKind::ADD,
                                               nc),
                   ancs, ValueRange{agi});
+            for (int64_t h = 0; ancs && halfSums && h < 2; ++h)
+              memref::StoreOp::create(
+                  ib,
+                  vector::ReductionOp::create(
+                      ib, vector::CombiningKind::ADD,
+                      vector::ExtractStridedSliceOp::create(
+                          ib, nc, ArrayRef<int64_t>{4 * h},
+                          ArrayRef<int64_t>{4}, ArrayRef<int64_t>{1})),
+                  ancs, ValueRange{e.addI(e.mulI(agi, 2), h)});
           }
           if (at) {
             Value sum =
@@ -545,7 +557,7 @@ public:
                            Value K, Value G, Value nb, Value rowBytes,
                            Value aq, Value ad, Value ancs, Value at,
                            int64_t wpb, int64_t bpb, int64_t groups,
-                           TileFn tile) {
+                           bool perHalf, TileFn tile) {
     auto f32 = b.getF32Type();
     auto v8f32 = VectorType::get({8}, f32);
     auto v8i32 = VectorType::get({8}, b.getI32Type());
@@ -587,20 +599,28 @@ public:
               decoders.back()->prepare(kb, w, ke.add(rowBase[r], blockOff));
             }
             for (int64_t gi = 0; gi < groups; ++gi) {
-            SmallVector<Value> rows, scales, mins;
+            SmallVector<Value> rows, scales, scales1, mins;
             bool isSigned = false;
             for (int64_t r = 0; r < 8; ++r) {
               DecodedGroup g = decoders[r]->group(kb, gi);
               isSigned = g.isSigned;
               rows.push_back(vector::BitCastOp::create(kb, v8i32, g.q));
-              scales.push_back(g.scale);
+              scales.push_back(perHalf ? g.scaleHalf[0] : g.scale);
+              if (perHalf)
+                scales1.push_back(g.scaleHalf[1]);
               if (at)
                 mins.push_back(g.min);
             }
             SmallVector<Value> quads = ke.transpose8x8(rows);
             for (Value &q : quads)
               q = vector::BitCastOp::create(kb, v32i8, q);
+            // The rows' scales (of the first half, and of the second).
             Value rowScales = vector::FromElementsOp::create(kb, v8f32, scales);
+            Value rowScales1 =
+                perHalf
+                    ? vector::FromElementsOp::create(kb, v8f32, scales1)
+                          .getResult()
+                    : Value();
             Value rowMins =
                 at ? vector::FromElementsOp::create(kb, v8f32, mins).getResult()
                    : Value();
@@ -611,14 +631,22 @@ public:
                   ce.addI(ce.add(ce.mul(m, G), ce.mulI(sb, groups)), gi);
               Value kBase =
                   ce.addI(ce.add(ce.mul(m, K), ce.mulI(sb, wpb)), 32 * gi);
-              // Two chains of 4 dot4s (their latency overlaps).
-              Value acc[2] = {
-                  ancs ? vector::BroadcastOp::create(
-                             cb, v8i32,
-                             memref::LoadOp::create(cb, ancs, ValueRange{agi}))
-                             .getResult()
-                       : zero8,
-                  zero8};
+              // Two chains of 4 dot4s (their latency overlaps): the even
+              // registers hold quads 0-3 (the first 16 weights), the odd
+              // ones quads 4-7.
+              auto correction = [&](Value at) {
+                return vector::BroadcastOp::create(
+                           cb, v8i32,
+                           memref::LoadOp::create(cb, ancs, ValueRange{at}))
+                    .getResult();
+              };
+              Value acc[2] = {zero8, zero8};
+              if (ancs && perHalf) {
+                acc[0] = correction(ce.mulI(agi, 2));
+                acc[1] = correction(ce.addI(ce.mulI(agi, 2), 1));
+              } else if (ancs) {
+                acc[0] = correction(agi);
+              }
               for (int64_t j = 0; j < 8; ++j) {
                 Value at = ce.addI(kBase, 4 * kTransposedQuad[j]);
                 Value four = vector::LoadOp::create(cb, v4i8, aq, ValueRange{at});
@@ -630,14 +658,24 @@ public:
                         vector::ExtractOp::create(cb, word, ArrayRef<int64_t>{0})));
                 acc[j % 2] = ce.dot4(acc[j % 2], quads[j], a, isSigned);
               }
-              Value sum = arith::AddIOp::create(cb, acc[0], acc[1]);
-              Value da = memref::LoadOp::create(cb, ad, ValueRange{agi});
-              Value scale = arith::MulFOp::create(cb, rowScales, ce.bcast8(da));
+              Value da = ce.bcast8(memref::LoadOp::create(cb, ad, ValueRange{agi}));
               Value i = arith::SubIOp::create(cb, m, mStart);
               Value c0 = Emit::index(cb, 0);
               Value old = vector::LoadOp::create(cb, v8f32, accs, ValueRange{i, c0});
-              Value f = arith::SIToFPOp::create(cb, v8f32, sum);
-              Value next = math::FmaOp::create(cb, f, scale, old);
+              Value next;
+              if (perHalf) {
+                next = math::FmaOp::create(
+                    cb, arith::SIToFPOp::create(cb, v8f32, acc[0]),
+                    arith::MulFOp::create(cb, rowScales, da), old);
+                next = math::FmaOp::create(
+                    cb, arith::SIToFPOp::create(cb, v8f32, acc[1]),
+                    arith::MulFOp::create(cb, rowScales1, da), next);
+              } else {
+                Value sum = arith::AddIOp::create(cb, acc[0], acc[1]);
+                next = math::FmaOp::create(
+                    cb, arith::SIToFPOp::create(cb, v8f32, sum),
+                    arith::MulFOp::create(cb, rowScales, da), old);
+              }
               // Mins: the rows' mins times the activations' group sum.
               if (rowMins)
                 next = math::FmaOp::create(
