@@ -249,6 +249,28 @@ public:
     llvm_unreachable("unknown ISA");
   }
 
+  /// dot4 on vectors of 8 or 16 int32 lanes (4 x 8 or 4 x 16 bytes): 512-bit
+  /// vpdpbusd for unsigned `q` with AVX-512, else per 256-bit half.
+  Value dotRows(Value acc, Value q, Value a, bool qSigned) {
+    auto type = cast<VectorType>(acc.getType());
+    if (type.getNumElements() == 8)
+      return dot4(acc, q, a, qSigned);
+    if (isa == KernelISA::AVX512VNNI && !qSigned)
+      return LLVM::CallIntrinsicOp::create(
+                 b, type, StringAttr::get(b.getContext(),
+                                          "llvm.x86.avx512.vpdpbusd.512"),
+                 ValueRange{acc, q, a})
+          .getResult(0);
+    auto half = [&](Value v, int64_t n, int64_t h) {
+      return vector::ExtractStridedSliceOp::create(
+                 b, v, ArrayRef<int64_t>{n * h}, ArrayRef<int64_t>{n},
+                 ArrayRef<int64_t>{1})
+          .getResult();
+    };
+    return Emit::concat(b, dot4(half(acc, 8, 0), half(q, 32, 0), half(a, 32, 0), qSigned),
+                        dot4(half(acc, 8, 1), half(q, 32, 1), half(a, 32, 1), qSigned));
+  }
+
   /// Broadcast of `s` to vector<8xf32>.
   Value bcast8(Value s) {
     return vector::BroadcastOp::create(b, VectorType::get({8}, b.getF32Type()),
@@ -558,13 +580,17 @@ public:
                            Value aq, Value ad, Value ancs, Value at,
                            int64_t wpb, int64_t bpb, int64_t groups,
                            bool perHalf, TileFn tile) {
+    // Rows per tile: 16 in the lanes of 512-bit vectors with AVX-512 (half
+    // the instructions of two 8-row tiles), else 8.
+    const int64_t RT = isa == KernelISA::AVX512VNNI ? 16 : 8;
     auto f32 = b.getF32Type();
-    auto v8f32 = VectorType::get({8}, f32);
+    auto vf = VectorType::get({RT}, f32);
+    auto vi = VectorType::get({RT}, b.getI32Type());
+    auto vb = VectorType::get({4 * RT}, b.getI8Type());
     auto v8i32 = VectorType::get({8}, b.getI32Type());
-    auto v32i8 = VectorType::get({32}, b.getI8Type());
     auto v4i8 = VectorType::get({4}, b.getI8Type());
     auto v1i32 = VectorType::get({1}, b.getI32Type());
-    Value nT = arith::DivUIOp::create(b, N, cIdx(8));
+    Value nT = arith::DivUIOp::create(b, N, cIdx(RT));
     Value nMB = arith::CeilDivUIOp::create(b, M, cIdx(kColumnBlock));
     scf::ParallelOp::create(
         b, ValueRange{cIdx(0)}, ValueRange{mul(nMB, nT)}, ValueRange{cIdx(1)},
@@ -574,34 +600,34 @@ public:
           e.with(epilogue);
           Value mb = arith::DivUIOp::create(ib, ivs[0], nT);
           Value t = arith::RemUIOp::create(ib, ivs[0], nT);
-          Value n0 = e.mulI(t, 8);
+          Value n0 = e.mulI(t, RT);
           Value mStart = e.mulI(mb, kColumnBlock);
           Value mEnd =
               arith::MinUIOp::create(ib, e.addI(mStart, kColumnBlock), M);
-          auto accType = MemRefType::get({kColumnBlock, 8}, f32);
+          auto accType = MemRefType::get({kColumnBlock, RT}, f32);
           Value accs = memref::AllocOp::create(ib, accType,
                                                ib.getI64IntegerAttr(64));
-          Value zero = Emit::splatF(ib, 8, 0.0);
+          Value zero = Emit::splatF(ib, RT, 0.0);
           e.forLoop(mStart, mEnd, 1, [&](ImplicitLocOpBuilder &fb, Value m) {
             Value i = arith::SubIOp::create(fb, m, mStart);
             vector::StoreOp::create(fb, zero, accs,
                                     ValueRange{i, Emit::index(fb, 0)});
           });
           SmallVector<Value> rowBase;
-          for (int64_t r = 0; r < 8; ++r)
+          for (int64_t r = 0; r < RT; ++r)
             rowBase.push_back(e.mul(e.addI(n0, r), rowBytes));
           e.forLoop(e.cIdx(0), nb, 1, [&](ImplicitLocOpBuilder &kb, Value sb) {
             KernelEmitter ke(kb, isa);
             Value blockOff = ke.mulI(sb, bpb);
             SmallVector<std::unique_ptr<BlockDecoder>> decoders;
-            for (int64_t r = 0; r < 8; ++r) {
+            for (int64_t r = 0; r < RT; ++r) {
               decoders.push_back(BlockDecoder::create(format, isa));
               decoders.back()->prepare(kb, w, ke.add(rowBase[r], blockOff));
             }
             for (int64_t gi = 0; gi < groups; ++gi) {
             SmallVector<Value> rows, scales, scales1, mins;
             bool isSigned = false;
-            for (int64_t r = 0; r < 8; ++r) {
+            for (int64_t r = 0; r < RT; ++r) {
               DecodedGroup g = decoders[r]->group(kb, gi);
               isSigned = g.isSigned;
               rows.push_back(vector::BitCastOp::create(kb, v8i32, g.q));
@@ -611,20 +637,27 @@ public:
               if (at)
                 mins.push_back(g.min);
             }
-            SmallVector<Value> quads = ke.transpose8x8(rows);
+            // Each 8 rows transposed; with 16, rows 8-15 in the upper half.
+            SmallVector<Value> quads =
+                ke.transpose8x8(ArrayRef<Value>(rows).take_front(8));
+            if (RT == 16) {
+              SmallVector<Value> upper =
+                  ke.transpose8x8(ArrayRef<Value>(rows).drop_front(8));
+              for (int64_t j = 0; j < 8; ++j)
+                quads[j] = Emit::concat(kb, quads[j], upper[j]);
+            }
             for (Value &q : quads)
-              q = vector::BitCastOp::create(kb, v32i8, q);
+              q = vector::BitCastOp::create(kb, vb, q);
             // The rows' scales (of the first half, and of the second).
-            Value rowScales = vector::FromElementsOp::create(kb, v8f32, scales);
+            Value rowScales = vector::FromElementsOp::create(kb, vf, scales);
             Value rowScales1 =
-                perHalf
-                    ? vector::FromElementsOp::create(kb, v8f32, scales1)
-                          .getResult()
-                    : Value();
+                perHalf ? vector::FromElementsOp::create(kb, vf, scales1)
+                              .getResult()
+                        : Value();
             Value rowMins =
-                at ? vector::FromElementsOp::create(kb, v8f32, mins).getResult()
+                at ? vector::FromElementsOp::create(kb, vf, mins).getResult()
                    : Value();
-            Value zero8 = Emit::splat(kb, kb.getI32Type(), 8, 0);
+            Value zero8 = Emit::splat(kb, kb.getI32Type(), RT, 0);
             ke.forLoop(mStart, mEnd, 1, [&](ImplicitLocOpBuilder &cb, Value m) {
               KernelEmitter ce(cb, isa);
               Value agi =
@@ -636,7 +669,7 @@ public:
               // ones quads 4-7.
               auto correction = [&](Value at) {
                 return vector::BroadcastOp::create(
-                           cb, v8i32,
+                           cb, vi,
                            memref::LoadOp::create(cb, ancs, ValueRange{at}))
                     .getResult();
               };
@@ -652,35 +685,37 @@ public:
                 Value four = vector::LoadOp::create(cb, v4i8, aq, ValueRange{at});
                 Value word = vector::BitCastOp::create(cb, v1i32, four);
                 Value a = vector::BitCastOp::create(
-                    cb, v32i8,
+                    cb, vb,
                     vector::BroadcastOp::create(
-                        cb, v8i32,
+                        cb, vi,
                         vector::ExtractOp::create(cb, word, ArrayRef<int64_t>{0})));
-                acc[j % 2] = ce.dot4(acc[j % 2], quads[j], a, isSigned);
+                acc[j % 2] = ce.dotRows(acc[j % 2], quads[j], a, isSigned);
               }
-              Value da = ce.bcast8(memref::LoadOp::create(cb, ad, ValueRange{agi}));
+              Value da = vector::BroadcastOp::create(
+                  cb, vf, memref::LoadOp::create(cb, ad, ValueRange{agi}));
               Value i = arith::SubIOp::create(cb, m, mStart);
               Value c0 = Emit::index(cb, 0);
-              Value old = vector::LoadOp::create(cb, v8f32, accs, ValueRange{i, c0});
+              Value old = vector::LoadOp::create(cb, vf, accs, ValueRange{i, c0});
               Value next;
               if (perHalf) {
                 next = math::FmaOp::create(
-                    cb, arith::SIToFPOp::create(cb, v8f32, acc[0]),
+                    cb, arith::SIToFPOp::create(cb, vf, acc[0]),
                     arith::MulFOp::create(cb, rowScales, da), old);
                 next = math::FmaOp::create(
-                    cb, arith::SIToFPOp::create(cb, v8f32, acc[1]),
+                    cb, arith::SIToFPOp::create(cb, vf, acc[1]),
                     arith::MulFOp::create(cb, rowScales1, da), next);
               } else {
                 Value sum = arith::AddIOp::create(cb, acc[0], acc[1]);
                 next = math::FmaOp::create(
-                    cb, arith::SIToFPOp::create(cb, v8f32, sum),
+                    cb, arith::SIToFPOp::create(cb, vf, sum),
                     arith::MulFOp::create(cb, rowScales, da), old);
               }
               // Mins: the rows' mins times the activations' group sum.
               if (rowMins)
                 next = math::FmaOp::create(
                     cb, rowMins,
-                    ce.bcast8(memref::LoadOp::create(cb, at, ValueRange{agi})),
+                    vector::BroadcastOp::create(
+                        cb, vf, memref::LoadOp::create(cb, at, ValueRange{agi})),
                     next);
               vector::StoreOp::create(cb, next, accs, ValueRange{i, c0});
             });
@@ -690,16 +725,16 @@ public:
             KernelEmitter se(sb, isa);
             se.with(epilogue);
             Value i = arith::SubIOp::create(sb, m, mStart);
-            Value vec = vector::LoadOp::create(sb, v8f32, accs,
+            Value vec = vector::LoadOp::create(sb, vf, accs,
                                                ValueRange{i, Emit::index(sb, 0)});
-            for (int64_t r = 0; r < 8; ++r)
+            for (int64_t r = 0; r < RT; ++r)
               se.storeResult(vector::ExtractOp::create(sb, vec, ArrayRef<int64_t>{r}),
                              y, m, se.addI(n0, r));
           });
           memref::DeallocOp::create(ib, accs);
         });
-    // The last N % 8 rows.
-    forLoop(mulI(nT, 8), N, 1, [&](ImplicitLocOpBuilder &rb, Value n) {
+    // The last N % RT rows.
+    forLoop(mulI(nT, RT), N, 1, [&](ImplicitLocOpBuilder &rb, Value n) {
       KernelEmitter e(rb, isa);
       e.forLoop(e.cIdx(0), M, 1, [&](ImplicitLocOpBuilder &fb, Value m0) {
         tile(fb, 1, 1, n, m0);

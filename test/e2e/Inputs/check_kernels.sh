@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # check_kernels.sh DIR ISA: every block format's matmul kernel for ISA against
 # quantc's block codecs (see kernel_case.py), on a GEMM (5 columns: register
-# tiles and their remainders) and a GEMV (1 column), for a 13 x 512 weight and,
-# for the 32-weight formats, a 13 x 96 one (a block count that is not a
+# tiles and their remainders) and a GEMV (1 column), for a 21 x 512 weight and,
+# for the 32-weight formats, a 21 x 96 one (a block count that is not a
 # multiple of the GEMV's unrolling). Prints one line per case.
 set -euo pipefail
 dir=$1 isa=$2
 here=$(dirname "$0")
-for shape in "13 512" "13 96"; do
+for shape in "21 512" "21 96"; do
   read -r n k <<<"$shape"
   for type in q4_0 q4_1 q5_0 q5_1 q8_0 q2_K q3_K q4_K q5_K q6_K; do
     if [[ $k -lt 256 && $type == *_K ]]; then continue; fi
