@@ -210,6 +210,7 @@ qc_status Context::create(const qc_model *model, std::unique_ptr<Context> &out,
   size_t count = numInputs + static_cast<size_t>(model->num_outputs);
   ctx->owned.assign(count, nullptr);
   ctx->sizes.assign(count, 0);
+  ctx->mapped.assign(count, 0);
   ctx->current.assign(numInputs, nullptr);
   size_t scratch = 0;
   for (const EntryView &entry : ctx->entries)
@@ -225,14 +226,26 @@ qc_status Context::create(const qc_model *model, std::unique_ptr<Context> &out,
     size_t allocated = bytes == 0 ? kBufferAlignment
                                   : (bytes + kBufferAlignment - 1) / kBufferAlignment *
                                         kBufferAlignment;
-    void *buffer = ::operator new(allocated, std::align_val_t(kBufferAlignment), std::nothrow);
+    void *buffer = nullptr;
+    if (allocated >= kMappedBufferBytes) {
+      // Anonymous pages read as zeros and take memory once written.
+      void *address =
+          mmap(nullptr, allocated, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (address != MAP_FAILED) {
+        buffer = address;
+        ctx->mapped[i] = allocated;
+      }
+    } else {
+      buffer = ::operator new(allocated, std::align_val_t(kBufferAlignment), std::nothrow);
+      if (buffer)
+        std::memset(buffer, 0, allocated);
+    }
     if (!buffer) {
       error = name + ": cannot allocate " + std::to_string(allocated) + " bytes for " +
               describe(isInput ? "input" : "output",
                        static_cast<int32_t>(isInput ? i : i - numInputs), d);
       return QC_ERROR_OUT_OF_MEMORY;
     }
-    std::memset(buffer, 0, allocated);
     ctx->owned[i] = buffer;
     // A state is always there: zeros until a run updates it.
     if (isInput && d.kind == QC_INPUT_STATE)
@@ -250,9 +263,14 @@ void Context::unmap(std::vector<Mapping> &list) {
 }
 
 Context::~Context() {
-  for (void *buffer : owned)
-    if (buffer)
-      ::operator delete(buffer, std::align_val_t(kBufferAlignment));
+  for (size_t i = 0; i < owned.size(); ++i) {
+    if (!owned[i])
+      continue;
+    if (mapped[i])
+      munmap(owned[i], mapped[i]);
+    else
+      ::operator delete(owned[i], std::align_val_t(kBufferAlignment));
+  }
   unmap(mappings);
 }
 
@@ -373,7 +391,13 @@ qc_status Context::mapWeights(const char *path) {
     }
     void *address = nullptr;
     if (size > 0) {
-      address = mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+      // Populated now, as llama.cpp maps a model: the file is read and the
+      // page tables filled while loading, not by faults in the first run.
+      int flags = MAP_SHARED;
+#ifdef MAP_POPULATE
+      flags |= MAP_POPULATE;
+#endif
+      address = mmap(nullptr, size, PROT_READ, flags, fd, 0);
       if (address == MAP_FAILED) {
         int err = errno;
         close(fd);
@@ -498,8 +522,12 @@ void *Context::state(int32_t index, size_t *bytes) {
 
 void Context::resetStates() {
   for (int32_t i = 0; i < desc->num_inputs; ++i)
-    if (desc->inputs[i].kind == QC_INPUT_STATE && sizes[static_cast<size_t>(i)] != 0)
-      std::memset(owned[static_cast<size_t>(i)], 0, sizes[static_cast<size_t>(i)]);
+    if (desc->inputs[i].kind == QC_INPUT_STATE && sizes[static_cast<size_t>(i)] != 0) {
+      size_t k = static_cast<size_t>(i);
+      // A mapped buffer gives its pages back and reads as zeros again.
+      if (!mapped[k] || madvise(owned[k], mapped[k], MADV_DONTNEED) != 0)
+        std::memset(owned[k], 0, sizes[k]);
+    }
 }
 
 } // namespace quantc::runtime

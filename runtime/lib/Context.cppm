@@ -32,6 +32,7 @@ export namespace quantc::runtime {
 /// also rounded up to a multiple of it (at least one), so vector code may
 /// read whole cache lines.
 inline constexpr size_t kBufferAlignment = 64;
+inline constexpr size_t kMappedBufferBytes = size_t(1) << 16;
 
 /// The size in bytes of a tensor of `desc`, or -1 (as size_t) when its type
 /// is unknown, a dimension is negative or the product overflows.
@@ -102,6 +103,10 @@ private:
   /// weight) and the tensor's size.
   std::vector<void *> owned;
   std::vector<size_t> sizes;
+  /// Per owned buffer: the bytes of its anonymous mapping (buffers of
+  /// kMappedBufferBytes or more: zero pages until written, so a KV cache
+  /// is resident only as far as it is filled), or 0 (operator new).
+  std::vector<size_t> mapped;
   /// Per input: what a run passes (its own buffer after set_input, the
   /// caller's memory after bind_input or map_weights), null while unset.
   std::vector<const void *> current;

@@ -181,7 +181,8 @@ qc_status qc_context_set_input(qc_context *ctx, int32_t index,
 qc_status qc_context_bind_input(qc_context *ctx, int32_t index,
                                 const void *data, size_t bytes);
 /* Binds every weight input to the file it was compiled from, memory-mapped
- * read-only (pages are read on first use, shared with the page cache).
+ * read-only and populated at once (as llama.cpp maps a model; the pages are
+ * the page cache's, shared with other processes mapping the file).
  * `path`: null for the paths recorded in the descriptor; else, for a model
  * whose weights are in one file, that file; for several, the directory
  * holding them (looked up by their recorded file names). Each file must have
