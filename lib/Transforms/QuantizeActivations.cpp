@@ -32,11 +32,6 @@ using namespace quantc::weightquant;
 
 namespace {
 
-template <typename T>
-ArrayRef<char> asBytes(const std::vector<T> &v) {
-  return {reinterpret_cast<const char *>(v.data()), v.size() * sizeof(T)};
-}
-
 /// An elementwise linalg.generic over `inputs` (identity maps, or the
 /// given maps) into a new tensor of `type`.
 Value elementwise(OpBuilder &b, Location loc, RankedTensorType type,

@@ -43,11 +43,6 @@ using namespace quantc::weightquant;
 
 namespace {
 
-template <typename T>
-ArrayRef<char> asBytes(const std::vector<T> &v) {
-  return {reinterpret_cast<const char *>(v.data()), v.size() * sizeof(T)};
-}
-
 /// out[..., c, ...] * scale[c] over the output channel dims.
 Value scaleByChannel(OpBuilder &b, Location loc, Value out, Value scale,
                      ArrayRef<int64_t> channelDims) {

@@ -56,6 +56,12 @@ inline std::string constantName(mlir::Attribute value, llvm::StringRef fallback)
   return fallback.str();
 }
 
+/// The bytes of `v`, for a resource blob.
+template <typename T>
+llvm::ArrayRef<char> asBytes(const std::vector<T> &v) {
+  return {reinterpret_cast<const char *>(v.data()), v.size() * sizeof(T)};
+}
+
 /// A weight scheme: `bits` 8 or 4; `groupSize` 0 for one scale per row.
 struct Scheme {
   unsigned bits = 8;

@@ -505,7 +505,13 @@ public:
     }
   }
 
-  void emitTiledGEMM(Value M, Value N, int64_t R, int64_t C, TileFn tile) {
+  /// An scf.parallel over (column block of 64, tile of R rows) pairs, the
+  /// rows' tiles inner: `body(builder, n0, mStart, mEnd)` for the rows
+  /// n0 .. n0 + R of the columns mStart .. mEnd. Returns the number of full
+  /// row tiles.
+  using RowTileFn = llvm::function_ref<void(ImplicitLocOpBuilder &, Value,
+                                            Value, Value)>;
+  Value parallelRowTiles(Value M, Value N, int64_t R, RowTileFn body) {
     Value nT = arith::DivUIOp::create(b, N, cIdx(R));
     Value nMB = arith::CeilDivUIOp::create(b, M, cIdx(kColumnBlock));
     scf::ParallelOp::create(
@@ -515,10 +521,18 @@ public:
           KernelEmitter e(ib, isa);
           Value mb = arith::DivUIOp::create(ib, ivs[0], nT);
           Value t = arith::RemUIOp::create(ib, ivs[0], nT);
-          Value n0 = e.mulI(t, R);
           Value mStart = e.mulI(mb, kColumnBlock);
-          Value mEnd =
-              arith::MinUIOp::create(ib, e.addI(mStart, kColumnBlock), M);
+          body(ib, e.mulI(t, R), mStart,
+               arith::MinUIOp::create(ib, e.addI(mStart, kColumnBlock), M));
+        });
+    return nT;
+  }
+
+  void emitTiledGEMM(Value M, Value N, int64_t R, int64_t C, TileFn tile) {
+    Value nT = parallelRowTiles(
+        M, N, R,
+        [&](ImplicitLocOpBuilder &ib, Value n0, Value mStart, Value mEnd) {
+          KernelEmitter e(ib, isa);
           Value span = arith::SubIOp::create(ib, mEnd, mStart);
           Value mFull = e.add(
               mStart, e.mulI(arith::DivUIOp::create(ib, span, e.cIdx(C)), C));
@@ -529,7 +543,11 @@ public:
             tile(fb, R, 1, n0, m0);
           });
         });
-    // The last N % R rows.
+    remainderRows(M, N, nT, R, tile);
+  }
+
+  /// The last N % R rows (after nT tiles of R), one at a time.
+  void remainderRows(Value M, Value N, Value nT, int64_t R, TileFn tile) {
     forLoop(mulI(nT, R), N, 1, [&](ImplicitLocOpBuilder &rb, Value n) {
       KernelEmitter e(rb, isa);
       e.forLoop(e.cIdx(0), M, 1, [&](ImplicitLocOpBuilder &fb, Value m0) {
@@ -590,20 +608,11 @@ public:
     auto v8i32 = VectorType::get({8}, b.getI32Type());
     auto v4i8 = VectorType::get({4}, b.getI8Type());
     auto v1i32 = VectorType::get({1}, b.getI32Type());
-    Value nT = arith::DivUIOp::create(b, N, cIdx(RT));
-    Value nMB = arith::CeilDivUIOp::create(b, M, cIdx(kColumnBlock));
-    scf::ParallelOp::create(
-        b, ValueRange{cIdx(0)}, ValueRange{mul(nMB, nT)}, ValueRange{cIdx(1)},
-        [&](OpBuilder &nested, Location loc, ValueRange ivs) {
-          ImplicitLocOpBuilder ib(loc, nested);
+    Value nT = parallelRowTiles(
+        M, N, RT,
+        [&](ImplicitLocOpBuilder &ib, Value n0, Value mStart, Value mEnd) {
           KernelEmitter e(ib, isa);
           e.with(epilogue);
-          Value mb = arith::DivUIOp::create(ib, ivs[0], nT);
-          Value t = arith::RemUIOp::create(ib, ivs[0], nT);
-          Value n0 = e.mulI(t, RT);
-          Value mStart = e.mulI(mb, kColumnBlock);
-          Value mEnd =
-              arith::MinUIOp::create(ib, e.addI(mStart, kColumnBlock), M);
           auto accType = MemRefType::get({kColumnBlock, RT}, f32);
           Value accs = memref::AllocOp::create(ib, accType,
                                                ib.getI64IntegerAttr(64));
@@ -733,13 +742,7 @@ public:
           });
           memref::DeallocOp::create(ib, accs);
         });
-    // The last N % RT rows.
-    forLoop(mulI(nT, RT), N, 1, [&](ImplicitLocOpBuilder &rb, Value n) {
-      KernelEmitter e(rb, isa);
-      e.forLoop(e.cIdx(0), M, 1, [&](ImplicitLocOpBuilder &fb, Value m0) {
-        tile(fb, 1, 1, n, m0);
-      });
-    });
+    remainderRows(M, N, nT, RT, tile);
   }
 
   void forLoop(Value lb, Value ub, int64_t step,
