@@ -10,24 +10,16 @@ usage: make_conv_model.py DIR SAMPLES
 """
 import os
 import random
-import struct
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "examples"))
 from generate_onnx_sample import (  # noqa: E402
     f_bytes, f_int, node, tensor, value_info)
+from make_qdq_model import write_npy  # noqa: E402
 
 
 def attr_ints(name, values):
     return f_bytes(1, name) + b"".join(f_int(8, v) for v in values) + f_int(20, 7)
-
-
-def write_npy(path, shape, values):
-    header = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % ", ".join(map(str, shape))
-    header += " " * (63 - (10 + len(header)) % 64) + "\n"
-    with open(path, "wb") as f:
-        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode())
-        f.write(struct.pack(f"<{len(values)}f", *values))
 
 
 def main():

@@ -64,4 +64,5 @@ def main():
     write_npy(f"{out}/expected.npy", (m, n), expected)
 
 
-main()
+if __name__ == "__main__":
+    main()
