@@ -111,6 +111,8 @@ public:
   struct Entry {
     int32_t index = -1;            ///< in the model's entries
     int32_t tokens = -1, pos = -1; ///< input indices
+    int32_t last = -1;             ///< the row whose logits come back (-1:
+                                   ///< every row's)
     int32_t logits = -1;           ///< output index
     int64_t size = 0;              ///< tokens per call
   };
@@ -121,15 +123,16 @@ public:
   }
 
   /// Compiles `path` (GGUF, safetensors) with @prefill for `chunk` tokens
-  /// (none when 0) and @decode (when `decode`), or loads a compiled
-  /// library; creates the context with `threads` threads.
+  /// (none when 0; returning every row's logits when `allLogits`) and
+  /// @decode (when `decode`), or loads a compiled library; creates the
+  /// context with `threads` threads.
   bool open(StringRef path, int64_t chunk, bool decode, int64_t context,
-            int threads) {
+            int threads, bool allLogits = false, int64_t tail = 0) {
     if (path.ends_with(".so")) {
       std::string error;
       if (!quantc::loadModelLibrary(path, loaded, error))
         return fail(error), false;
-    } else if (!compile(path, chunk, decode, context)) {
+    } else if (!compile(path, chunk, decode, context, allLogits, tail)) {
       return false;
     }
     const qc_model *model = loaded.model;
@@ -139,6 +142,11 @@ public:
     if (qc_context_map_weights(ctx, nullptr) != QC_OK)
       return fail(qc_context_error(ctx)), false;
     prefill = find("prefill", "tokens");
+    prefillTail = find("prefill_tail", "tokens");
+    if (prefillTail.index >= 0 && (prefill.index < 0 ||
+                                   prefillTail.size >= prefill.size ||
+                                   prefillTail.last != prefill.last))
+      prefillTail = Entry();
     this->decode = find("decode", "token");
     if (prefill.index < 0 && this->decode.index < 0)
       return fail(path + " has neither a prefill nor a decode entry: not a "
@@ -166,20 +174,48 @@ public:
     return decode.index >= 0 ? decode : prefill;
   }
 
+  /// The calls that take a prompt of `n` tokens: chunks of @prefill, and
+  /// the last tokens (at most half a chunk) in calls of @prefill_tail when
+  /// the library has it, since a call costs about as much padded as full.
+  struct Call {
+    const Entry *entry;
+    size_t at, n;
+  };
+  std::vector<Call> prefillCalls(size_t n) const {
+    std::vector<Call> calls;
+    const Entry &chunk = chunkEntry();
+    for (size_t at = 0; at < n;) {
+      size_t rest = n - at;
+      const Entry &e =
+          prefillTail.index >= 0 && rest <= size_t(chunk.size) / 2
+              ? prefillTail
+              : chunk;
+      size_t take = std::min<size_t>(e.size, rest);
+      calls.push_back({&e, at, take});
+      at += take;
+    }
+    return calls;
+  }
+
   /// Runs `entry` on `tokens` (at most its size; padded by repeating the
-  /// last) at positions pos..; `logits` gets the rows of the real tokens.
+  /// last) at positions pos..; `logits` gets the rows of the real tokens,
+  /// or the last one's only when the entry returns one row.
   bool run(const Entry &entry, ArrayRef<int32_t> tokens, int32_t pos,
            std::vector<float> &logits) {
     std::vector<int32_t> part(tokens.begin(), tokens.end());
     part.resize(entry.size, part.back());
+    int32_t last = static_cast<int32_t>(tokens.size()) - 1;
     if (qc_context_set_input(ctx, entry.tokens, part.data(),
                              part.size() * sizeof(int32_t)) != QC_OK ||
         qc_context_set_input(ctx, entry.pos, &pos, sizeof(pos)) != QC_OK ||
+        (entry.last >= 0 && qc_context_set_input(ctx, entry.last, &last,
+                                                 sizeof(last)) != QC_OK) ||
         qc_context_run_entry(ctx, entry.index) != QC_OK)
       return fail(qc_context_error(ctx)), false;
     const float *out =
         static_cast<const float *>(qc_context_output(ctx, entry.logits, nullptr));
-    logits.assign(out, out + tokens.size() * vocab);
+    size_t rows = entry.last >= 0 ? 1 : tokens.size();
+    logits.assign(out, out + rows * vocab);
     return true;
   }
 
@@ -191,7 +227,7 @@ public:
   }
 
   int64_t vocab = 0, context = 0;
-  Entry prefill, decode;
+  Entry prefill, prefillTail, decode;
 
 private:
   quantc::LoadedModel loaded;
@@ -206,8 +242,12 @@ private:
     e.tokens = qc_model_input_index(model, e.index, tokensName);
     e.pos = qc_model_input_index(model, e.index, "pos");
     e.logits = qc_model_output_index(model, e.index, "logits");
+    e.last = qc_model_input_index(model, e.index, "last");
     if (e.tokens < 0 || e.pos < 0 || e.logits < 0 ||
-        model->inputs[e.tokens].rank != 1) {
+        model->inputs[e.tokens].rank != 1 ||
+        model->outputs[e.logits].rank != 2 ||
+        model->outputs[e.logits].dims[0] !=
+            (e.last >= 0 ? 1 : model->inputs[e.tokens].dims[0])) {
       e.index = -1;
       return e;
     }
@@ -215,7 +255,8 @@ private:
     return e;
   }
 
-  bool compile(StringRef path, int64_t chunk, bool decode, int64_t context) {
+  bool compile(StringRef path, int64_t chunk, bool decode, int64_t context,
+               bool allLogits, int64_t tail) {
     DialectRegistry registry;
     quantc::registerAllDialects(registry);
     MLIRContext mctx(registry);
@@ -231,6 +272,8 @@ private:
     options.prefillTokens = chunk;
     options.decode = decode;
     options.context = context;
+    options.allLogits = allLogits;
+    options.prefillTailTokens = tail;
     if (failed(quantc::buildLanguageModel(*module, *params, options)))
       return false;
     SmallString<128> library;
@@ -365,23 +408,24 @@ int runGenerate() {
   int64_t chunk = std::clamp<int64_t>(quantc::languageModelPrefillChunk(), 1,
                                       prompt.size());
   if (!lm.open(genModel, chunk, /*decode=*/true,
-               quantc::languageModelContext(), genThreads))
+               quantc::languageModelContext(), genThreads,
+               /*allLogits=*/false, quantc::languageModelPrefillTail()))
     return 1;
   double compileSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
-  const LanguageModel::Entry &prefill = lm.chunkEntry();
   const LanguageModel::Entry &decode = lm.stepEntry();
-  // The last chunk is padded; its padding's keys and values land beyond the
+  // The last call is padded; its padding's keys and values land beyond the
   // prompt (overwritten by the generated tokens', never read before).
-  int64_t padded = (static_cast<int64_t>(prompt.size()) + prefill.size - 1) /
-                   prefill.size * prefill.size;
+  std::vector<LanguageModel::Call> calls = lm.prefillCalls(prompt.size());
+  int64_t padded = static_cast<int64_t>(calls.back().at) +
+                   calls.back().entry->size;
   int64_t needed = std::max<int64_t>(padded, prompt.size() + genTokens - 1 +
                                                  decode.size);
   if (needed > lm.context)
     return fail("the prompt (" + Twine(prompt.size()) + " tokens, " +
-                Twine(padded) + " in chunks of " + Twine(prefill.size) +
-                ") and " + Twine(genTokens) +
+                Twine(padded) + " with the padding of its last call of " +
+                Twine(calls.back().entry->size) + ") and " + Twine(genTokens) +
                 " new tokens do not fit a context of " + Twine(lm.context) +
                 " (--lm-context)");
 
@@ -389,12 +433,10 @@ int runGenerate() {
   outs().flush();
   std::vector<float> logits;
   auto t0 = std::chrono::steady_clock::now();
-  for (size_t at = 0; at < prompt.size(); at += prefill.size) {
-    ArrayRef<int32_t> part = ArrayRef<int32_t>(prompt).slice(
-        at, std::min<size_t>(prefill.size, prompt.size() - at));
-    if (!lm.run(prefill, part, static_cast<int32_t>(at), logits))
+  for (const LanguageModel::Call &call : calls)
+    if (!lm.run(*call.entry, ArrayRef<int32_t>(prompt).slice(call.at, call.n),
+                static_cast<int32_t>(call.at), logits))
       return 1;
-  }
   // The last real token's row.
   logits.erase(logits.begin(), logits.end() - lm.vocab);
   auto t1 = std::chrono::steady_clock::now();
@@ -472,8 +514,14 @@ struct Evaluator {
   bool open(StringRef path, int64_t ctx) {
     // One call per chunk when it fits, else calls of 32.
     int64_t t = ctx <= 256 ? ctx : 32;
-    if (!lm.open(path, t, /*decode=*/false, ctx, evalThreads))
+    if (!lm.open(path, t, /*decode=*/false, ctx, evalThreads,
+                 /*allLogits=*/true))
       return false;
+    if (lm.chunkEntry().last >= 0)
+      return fail(path + ": its @prefill returns the logits of one row; "
+                         "evaluating needs every row's: compile it with "
+                         "--prefill-logits all"),
+             false;
     if (lm.context < ctx)
       return fail(formatv("{0} has a context of {1}, less than --ctx {2}",
                           path, lm.context, ctx)),

@@ -34,9 +34,16 @@ using namespace mlir;
 
 static llvm::cl::opt<int64_t> lmTokens(
     "prefill-chunk", llvm::cl::sub(llvm::cl::SubCommand::getAll()),
-    llvm::cl::init(32),
+    llvm::cl::init(128),
     llvm::cl::desc("Language models (GGUF, safetensors): prompt tokens per "
-                   "call of the compiled @prefill (default 32)"));
+                   "call of the compiled @prefill (default 128, at most the "
+                   "context)"));
+static llvm::cl::opt<int64_t> lmTailTokens(
+    "prefill-tail", llvm::cl::sub(llvm::cl::SubCommand::getAll()),
+    llvm::cl::init(32),
+    llvm::cl::desc("Language models: tokens per call of @prefill_tail, a "
+                   "smaller @prefill for a prompt's last tokens and short "
+                   "prompts (default 32; 0: none)"));
 static llvm::cl::alias lmTokensAlias("lm-tokens", llvm::cl::aliasopt(lmTokens),
                                      llvm::cl::desc("Alias for --prefill-chunk"));
 static llvm::cl::opt<std::string> lmEntries(
@@ -44,6 +51,13 @@ static llvm::cl::opt<std::string> lmEntries(
     llvm::cl::init("all"),
     llvm::cl::desc("Language models: the entries to compile: all (@prefill "
                    "and @decode), prefill or decode"));
+static llvm::cl::opt<std::string> lmPrefillLogits(
+    "prefill-logits", llvm::cl::sub(llvm::cl::SubCommand::getAll()),
+    llvm::cl::init("last"),
+    llvm::cl::desc("Language models: the logits @prefill returns: last (of "
+                   "the chunk's row given by its 'last' input, as llama.cpp "
+                   "computes a prompt's) or all (of every row, for "
+                   "perplexity)"));
 static llvm::cl::opt<int64_t> lmContextOption(
     "lm-context", llvm::cl::sub(llvm::cl::SubCommand::getAll()),
     llvm::cl::init(0),
@@ -52,6 +66,7 @@ static llvm::cl::opt<int64_t> lmContextOption(
 
 int64_t quantc::languageModelContext() { return lmContextOption; }
 int64_t quantc::languageModelPrefillChunk() { return lmTokens; }
+int64_t quantc::languageModelPrefillTail() { return lmTailTokens; }
 
 /// Quantizes the weights of a language model as `quantize` says.
 static LogicalResult
@@ -92,9 +107,22 @@ withGraph(OwningOpRef<ModuleOp> module, bool buildGraph,
         << "'";
     return nullptr;
   }
+  if (lmPrefillLogits != "last" && lmPrefillLogits != "all") {
+    emitError(module->getLoc())
+        << "--prefill-logits must be last or all, not '" << lmPrefillLogits
+        << "'";
+    return nullptr;
+  }
   options.prefillTokens = lmEntries == "decode" ? 0 : int64_t(lmTokens);
+  // The default chunk shrinks to a small context; one asked for does not.
+  if (lmTokens.getNumOccurrences() == 0)
+    options.prefillTokens =
+        std::min(options.prefillTokens,
+                 quantc::languageModelContext(*params, lmContextOption));
+  options.prefillTailTokens = lmTailTokens;
   options.decode = lmEntries != "prefill";
   options.context = lmContextOption;
+  options.allLogits = lmPrefillLogits == "all";
   if (failed(quantc::buildLanguageModel(*module, *params, options)))
     return nullptr;
   return module;

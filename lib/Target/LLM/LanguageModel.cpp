@@ -150,6 +150,7 @@ private:
   Location loc;
   Type f32;
   int64_t T = 1, C = 1;
+  bool allLogits = false;
 
   RankedTensorType ty(ArrayRef<int64_t> shape, Type e = nullptr) {
     return RankedTensorType::get(shape, e ? e : f32);
@@ -405,9 +406,13 @@ private:
 
 LogicalResult GraphBuilder::build(const LanguageModelOptions &options) {
   C = languageModelContext(p, options.context);
+  allLogits = options.allLogits;
   SmallVector<std::pair<StringRef, int64_t>> entries;
   if (options.prefillTokens > 0)
     entries.push_back({"prefill", options.prefillTokens});
+  if (options.prefillTokens > 0 && options.prefillTailTokens > 0 &&
+      options.prefillTailTokens < options.prefillTokens)
+    entries.push_back({"prefill_tail", options.prefillTailTokens});
   if (options.decode)
     entries.push_back({"decode", 1});
   if (entries.empty())
@@ -439,22 +444,31 @@ FailureOr<func::FuncOp> GraphBuilder::buildEntry(StringRef name,
                 D = p.headSize, F = p.feedForward, V = p.vocab;
   auto i32 = b.getI32Type();
   auto cacheType = ty({L, C, Hkv, D});
-  auto fnType =
-      b.getFunctionType({ty({T}, i32), ty({1}, i32), cacheType, cacheType},
-                        {ty({T, V}), cacheType, cacheType});
+  // @prefill returns one row's logits unless every row's are asked for.
+  const bool oneRow = T > 1 && !allLogits;
+  SmallVector<Type> argTypes = {ty({T}, i32), ty({1}, i32)};
+  SmallVector<StringRef> argNames = {T == 1 ? "token" : "tokens", "pos"};
+  if (oneRow) {
+    argTypes.push_back(ty({1}, i32));
+    argNames.push_back("last");
+  }
+  const unsigned firstState = argTypes.size();
+  argTypes.append({cacheType, cacheType});
+  argNames.append({"k_cache", "v_cache"});
+  auto fnType = b.getFunctionType(
+      argTypes, {ty({oneRow ? 1 : T, V}), cacheType, cacheType});
   b.setInsertionPointToEnd(module.getBody());
   auto fn = func::FuncOp::create(b, loc, name, fnType);
   // The caches are state: the entry returns their new values, which the
   // backend writes in place (qc.state names the argument).
-  const char *argNames[] = {T == 1 ? "token" : "tokens", "pos", "k_cache",
-                            "v_cache"};
-  for (unsigned i = 0; i < 4; ++i)
+  for (unsigned i = 0; i < argNames.size(); ++i)
     fn.setArgAttr(i, "qc.name", b.getStringAttr(argNames[i]));
   fn.setResultAttr(0, "qc.name", b.getStringAttr("logits"));
-  for (unsigned i = 2; i < 4; ++i) {
+  for (unsigned i = firstState; i < firstState + 2; ++i) {
     fn.setArgAttr(i, qc::QCDialect::kKindAttrName, b.getStringAttr("state"));
-    fn.setResultAttr(i - 1, "qc.name", b.getStringAttr(argNames[i]));
-    fn.setResultAttr(i - 1, qc::QCDialect::kStateAttrName,
+    fn.setResultAttr(i - firstState + 1, "qc.name",
+                     b.getStringAttr(argNames[i]));
+    fn.setResultAttr(i - firstState + 1, qc::QCDialect::kStateAttrName,
                      b.getI64IntegerAttr(i));
   }
   auto fail = [&]() -> FailureOr<func::FuncOp> {
@@ -464,7 +478,8 @@ FailureOr<func::FuncOp> GraphBuilder::buildEntry(StringRef name,
   Block *entry = fn.addEntryBlock();
   b.setInsertionPointToStart(entry);
   Value tokensArg = entry->getArgument(0), posT = entry->getArgument(1);
-  Value kc = entry->getArgument(2), vc = entry->getArgument(3);
+  Value kc = entry->getArgument(firstState),
+        vc = entry->getArgument(firstState + 1);
 
   // The position, kept inside the cache (the caller keeps pos + T <= C).
   Value pos = arith::IndexCastOp::create(
@@ -582,6 +597,21 @@ FailureOr<func::FuncOp> GraphBuilder::buildEntry(StringRef name,
     if (failed(down))
       return fail();
     x = add(*down, x);
+  }
+  if (oneRow) {
+    // Row %last (clamped into the chunk) goes on to the logits.
+    Value last = arith::IndexCastOp::create(
+        b, loc, b.getIndexType(),
+        tensor::ExtractOp::create(b, loc, entry->getArgument(2),
+                                  ValueRange{idx(0)}));
+    last = arith::MaxSIOp::create(b, loc, last, idx(0));
+    last = arith::MinSIOp::create(b, loc, last, idx(T - 1));
+    SmallVector<OpFoldResult> offsets = {last, b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(E)};
+    SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+    x = tensor::ExtractSliceOp::create(b, loc, ty({1, E}), x, offsets, sizes,
+                                       strides);
+    T = 1;
   }
   FailureOr<Value> xn = rmsNorm(x, "output_norm.weight");
   if (failed(xn))

@@ -22,12 +22,21 @@ struct TranslateOptions {
                      "model's @prefill and @decode entries (llama, qwen2, "
                      "phi3) to the imported weights")};
   llvm::cl::opt<int64_t> prefillChunk{
-      "prefill-chunk", llvm::cl::init(32),
-      llvm::cl::desc("--build-graph: tokens per call of @prefill")};
+      "prefill-chunk", llvm::cl::init(128),
+      llvm::cl::desc("--build-graph: tokens per call of @prefill (default "
+                     "128, at most the context)")};
+  llvm::cl::opt<int64_t> prefillTail{
+      "prefill-tail", llvm::cl::init(32),
+      llvm::cl::desc("--build-graph: tokens per call of @prefill_tail, for "
+                     "a prompt's last tokens (0: none)")};
   llvm::cl::opt<int64_t> context{
       "lm-context", llvm::cl::init(0),
       llvm::cl::desc("--build-graph: positions of the key/value cache "
                      "(default: the trained context, at most 2048)")};
+  llvm::cl::opt<std::string> prefillLogits{
+      "prefill-logits", llvm::cl::init("last"),
+      llvm::cl::desc("--build-graph: the logits @prefill returns: last (of "
+                     "the row its 'last' input names) or all")};
   llvm::cl::opt<std::string> entries{
       "lm-entries", llvm::cl::init("all"),
       llvm::cl::desc("--build-graph: all (@prefill and @decode), prefill or "
@@ -55,11 +64,22 @@ quantc::buildLanguageModelIfRequested(OwningOpRef<ModuleOp> module) {
                                 << entries << "'";
     return nullptr;
   }
+  if (opts.prefillLogits != "last" && opts.prefillLogits != "all") {
+    emitError(module->getLoc()) << "--prefill-logits must be last or all, "
+                                   "not '"
+                                << opts.prefillLogits << "'";
+    return nullptr;
+  }
   FailureOr<LanguageModelParams> params = readLanguageModelParams(*module);
   if (failed(params))
     return nullptr;
   LanguageModelOptions options;
+  options.allLogits = opts.prefillLogits == "all";
   options.prefillTokens = entries == "decode" ? 0 : int64_t(opts.prefillChunk);
+  if (opts.prefillChunk.getNumOccurrences() == 0)
+    options.prefillTokens = std::min(
+        options.prefillTokens, languageModelContext(*params, opts.context));
+  options.prefillTailTokens = opts.prefillTail;
   options.decode = entries != "prefill";
   options.context = opts.context;
   if (failed(buildLanguageModel(*module, *params, options)))

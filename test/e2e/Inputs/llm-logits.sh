@@ -8,7 +8,7 @@ here=$(dirname "$0")
 mkdir -p "$dir/$type"
 node "$here/../llama-dump-logits.mjs" "$node_dir" "$dir/$type.gguf" \
   "the tea is hot and the rain is on the road so we stay in" 12 "$dir/$type"
-quantc run "$dir/$type.gguf" --lm-entries prefill --prefill-chunk 12 --lm-context 32 --threads 2 \
+quantc run "$dir/$type.gguf" --lm-entries prefill --prefill-logits all --prefill-chunk 12 --lm-context 32 --threads 2 \
   --input "$dir/$type/tokens.npy" --input "$dir/pos.npy" \
   --output-dir "$dir/$type/out" --output-format npy --quiet
 python3 "$here/compare_logits.py" "$dir/$type/logprobs.npy" "$dir/$type/out/output_0.npy" "$min" "$margin"

@@ -88,6 +88,14 @@ int main(int argc, char **argv) {
   for (int32_t i = 0; i < chunk; ++i)
     tokens[i] = 3 + i;
   int32_t pos = 0;
+  /* @prefill returns the logits of the row its "last" input names (when it
+   * has one: --prefill-logits all builds it without). */
+  int32_t last_in = qc_model_input_index(model, prefill, "last");
+  int32_t last = chunk - 1;
+  if (last_in >= 0 && qc_context_set_input(ctx, last_in, &last, sizeof last) != QC_OK) {
+    fprintf(stderr, "lm_host: last: %s\n", qc_context_error(ctx));
+    return 2;
+  }
   if (qc_context_set_input(ctx, tokens_in, tokens, (size_t)chunk * sizeof(int32_t)) != QC_OK ||
       qc_context_set_input(ctx, qc_model_input_index(model, prefill, "pos"), &pos, sizeof pos) !=
           QC_OK ||

@@ -9,18 +9,25 @@
 // compute the model over a key/value cache:
 //
 //   func.func @prefill(%tokens: tensor<T x i32>, %pos: tensor<1 x i32>,
+//       %last: tensor<1 x i32>,
 //       %k_cache: tensor<L x C x Hkv x D x f32> {qc.kind = "state"},
 //       %v_cache: tensor<L x C x Hkv x D x f32> {qc.kind = "state"})
-//       -> (tensor<T x V x f32>,
-//           tensor<L x C x Hkv x D x f32> {qc.state = 2},
-//           tensor<L x C x Hkv x D x f32> {qc.state = 3})
+//       -> (tensor<1 x V x f32>,
+//           tensor<L x C x Hkv x D x f32> {qc.state = 3},
+//           tensor<L x C x Hkv x D x f32> {qc.state = 4})
+//   func.func @prefill_tail(...)     // as @prefill, for fewer tokens
 //   func.func @decode(%token: tensor<1 x i32>, %pos: tensor<1 x i32>, ...)
 //       -> (tensor<1 x V x f32>, ...)
 //
-// Each returns the logits of its T positions (all of them: perplexity needs
-// them) and the caches with the tokens' keys and values written at positions
-// pos .. pos + T; the caches are state (the CPU backend updates them in
-// place). Attention reads the cache's positions 0 .. pos + T only.
+// Each writes the tokens' keys and values into the caches at positions
+// pos .. pos + T (the caches are state: the CPU backend updates them in
+// place) and returns logits. @prefill returns those of the chunk's row
+// %last only (clamped to 0 .. T - 1: the last real token of a padded
+// chunk), as llama.cpp computes a prompt's logits for its last token, and
+// spares the output projection of the other rows; with `allLogits` it has
+// no %last and returns the logits of all T rows (perplexity needs them):
+// tensor<T x V x f32>, the states then arguments 2 and 3. Attention reads
+// the cache's positions 0 .. pos + T only.
 // Projections are `qc.matmul` on the file's weights (any block type, F32,
 // F16), the embedding `qc.gather_rows`, attention `qc.attention`; RMSNorm,
 // RoPE, SwiGLU and the residual adds are linalg on static shapes.
@@ -69,9 +76,14 @@ mlir::FailureOr<LanguageModelParams>
 readLanguageModelParams(mlir::ModuleOp module);
 
 struct LanguageModelOptions {
-  int64_t prefillTokens = 32; ///< T of @prefill; 0: no @prefill
+  int64_t prefillTokens = 128; ///< T of @prefill; 0: no @prefill
+  /// T of @prefill_tail, a smaller @prefill for a prompt's last tokens and
+  /// short prompts (a chunk's cost hardly shrinks with its padding); 0, or
+  /// not less than prefillTokens: none.
+  int64_t prefillTailTokens = 32;
   bool decode = true;         ///< build @decode (one token per call)
   int64_t context = 0;        ///< C: cache positions; 0: min(trained, 2048)
+  bool allLogits = false; ///< @prefill returns every row's logits (no %last)
 };
 
 /// The cache positions a model gets for `requested` (0: the default).
