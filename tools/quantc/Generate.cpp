@@ -145,7 +145,8 @@ public:
     prefillTail = find("prefill_tail", "tokens");
     if (prefillTail.index >= 0 && (prefill.index < 0 ||
                                    prefillTail.size >= prefill.size ||
-                                   prefillTail.last != prefill.last))
+                                   (prefillTail.last >= 0) !=
+                                       (prefill.last >= 0)))
       prefillTail = Entry();
     this->decode = find("decode", "token");
     if (prefill.index < 0 && this->decode.index < 0)
