@@ -127,12 +127,12 @@ public:
   /// @decode (when `decode`), or loads a compiled library; creates the
   /// context with `threads` threads.
   bool open(StringRef path, int64_t chunk, bool decode, int64_t context,
-            int threads, bool allLogits = false, int64_t tail = 0) {
+            int threads, bool allLogits = false) {
     if (path.ends_with(".so")) {
       std::string error;
       if (!quantc::loadModelLibrary(path, loaded, error))
         return fail(error), false;
-    } else if (!compile(path, chunk, decode, context, allLogits, tail)) {
+    } else if (!compile(path, chunk, decode, context, allLogits)) {
       return false;
     }
     const qc_model *model = loaded.model;
@@ -142,12 +142,6 @@ public:
     if (qc_context_map_weights(ctx, nullptr) != QC_OK)
       return fail(qc_context_error(ctx)), false;
     prefill = find("prefill", "tokens");
-    prefillTail = find("prefill_tail", "tokens");
-    if (prefillTail.index >= 0 && (prefill.index < 0 ||
-                                   prefillTail.size >= prefill.size ||
-                                   (prefillTail.last >= 0) !=
-                                       (prefill.last >= 0)))
-      prefillTail = Entry();
     this->decode = find("decode", "token");
     if (prefill.index < 0 && this->decode.index < 0)
       return fail(path + " has neither a prefill nor a decode entry: not a "
@@ -175,9 +169,9 @@ public:
     return decode.index >= 0 ? decode : prefill;
   }
 
-  /// The calls that take a prompt of `n` tokens: chunks of @prefill, and
-  /// the last tokens (at most half a chunk) in calls of @prefill_tail when
-  /// the library has it, since a call costs about as much padded as full.
+  /// The calls that take a prompt of `n` tokens: chunks of @prefill's
+  /// size, the last one shorter. An entry with a `last` input computes only
+  /// its rows 0 .. last; one without computes (and pads) all.
   struct Call {
     const Entry *entry;
     size_t at, n;
@@ -185,16 +179,8 @@ public:
   std::vector<Call> prefillCalls(size_t n) const {
     std::vector<Call> calls;
     const Entry &chunk = chunkEntry();
-    for (size_t at = 0; at < n;) {
-      size_t rest = n - at;
-      const Entry &e =
-          prefillTail.index >= 0 && rest <= size_t(chunk.size) / 2
-              ? prefillTail
-              : chunk;
-      size_t take = std::min<size_t>(e.size, rest);
-      calls.push_back({&e, at, take});
-      at += take;
-    }
+    for (size_t at = 0; at < n; at += chunk.size)
+      calls.push_back({&chunk, at, std::min<size_t>(chunk.size, n - at)});
     return calls;
   }
 
@@ -228,7 +214,7 @@ public:
   }
 
   int64_t vocab = 0, context = 0;
-  Entry prefill, prefillTail, decode;
+  Entry prefill, decode;
 
 private:
   quantc::LoadedModel loaded;
@@ -257,7 +243,7 @@ private:
   }
 
   bool compile(StringRef path, int64_t chunk, bool decode, int64_t context,
-               bool allLogits, int64_t tail) {
+               bool allLogits) {
     DialectRegistry registry;
     quantc::registerAllDialects(registry);
     MLIRContext mctx(registry);
@@ -274,7 +260,6 @@ private:
     options.decode = decode;
     options.context = context;
     options.allLogits = allLogits;
-    options.prefillTailTokens = tail;
     if (failed(quantc::buildLanguageModel(*module, *params, options)))
       return false;
     SmallString<128> library;
@@ -409,26 +394,33 @@ int runGenerate() {
   int64_t chunk = std::clamp<int64_t>(quantc::languageModelPrefillChunk(), 1,
                                       prompt.size());
   if (!lm.open(genModel, chunk, /*decode=*/true,
-               quantc::languageModelContext(), genThreads,
-               /*allLogits=*/false, quantc::languageModelPrefillTail()))
+               quantc::languageModelContext(), genThreads))
     return 1;
   double compileSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
   const LanguageModel::Entry &decode = lm.stepEntry();
-  // The last call is padded; its padding's keys and values land beyond the
-  // prompt (overwritten by the generated tokens', never read before).
+  // A library whose @prefill has no `last` input pads its last call; the
+  // padding's keys and values land beyond the prompt (overwritten by the
+  // generated tokens', never read before).
   std::vector<LanguageModel::Call> calls = lm.prefillCalls(prompt.size());
-  int64_t padded = static_cast<int64_t>(calls.back().at) +
-                   calls.back().entry->size;
+  const LanguageModel::Call &lastCall = calls.back();
+  int64_t padded = static_cast<int64_t>(lastCall.at) +
+                   (lastCall.entry->last >= 0
+                        ? static_cast<int64_t>(lastCall.n)
+                        : lastCall.entry->size);
   int64_t needed = std::max<int64_t>(padded, prompt.size() + genTokens - 1 +
                                                  decode.size);
-  if (needed > lm.context)
-    return fail("the prompt (" + Twine(prompt.size()) + " tokens, " +
-                Twine(padded) + " with the padding of its last call of " +
-                Twine(calls.back().entry->size) + ") and " + Twine(genTokens) +
+  if (needed > lm.context) {
+    std::string what = "the prompt (" + std::to_string(prompt.size()) +
+                       " tokens";
+    if (padded > static_cast<int64_t>(prompt.size()))
+      what += ", " + std::to_string(padded) +
+              " with the padding of its last call";
+    return fail(what + ") and " + Twine(genTokens) +
                 " new tokens do not fit a context of " + Twine(lm.context) +
                 " (--lm-context)");
+  }
 
   outs() << genPrompt;
   outs().flush();

@@ -35,15 +35,11 @@ using namespace mlir;
 static llvm::cl::opt<int64_t> lmTokens(
     "prefill-chunk", llvm::cl::sub(llvm::cl::SubCommand::getAll()),
     llvm::cl::init(128),
-    llvm::cl::desc("Language models (GGUF, safetensors): prompt tokens per "
-                   "call of the compiled @prefill (default 128, at most the "
-                   "context)"));
-static llvm::cl::opt<int64_t> lmTailTokens(
-    "prefill-tail", llvm::cl::sub(llvm::cl::SubCommand::getAll()),
-    llvm::cl::init(32),
-    llvm::cl::desc("Language models: tokens per call of @prefill_tail, a "
-                   "smaller @prefill for a prompt's last tokens and short "
-                   "prompts (default 32; 0: none)"));
+    llvm::cl::desc("Language models (GGUF, safetensors): the most prompt "
+                   "tokens per call of the compiled @prefill, which computes "
+                   "as many as its 'last' input says (default 128, at most "
+                   "the context)"));
+
 static llvm::cl::alias lmTokensAlias("lm-tokens", llvm::cl::aliasopt(lmTokens),
                                      llvm::cl::desc("Alias for --prefill-chunk"));
 static llvm::cl::opt<std::string> lmEntries(
@@ -66,7 +62,6 @@ static llvm::cl::opt<int64_t> lmContextOption(
 
 int64_t quantc::languageModelContext() { return lmContextOption; }
 int64_t quantc::languageModelPrefillChunk() { return lmTokens; }
-int64_t quantc::languageModelPrefillTail() { return lmTailTokens; }
 
 /// Quantizes the weights of a language model as `quantize` says.
 static LogicalResult
@@ -119,7 +114,6 @@ withGraph(OwningOpRef<ModuleOp> module, bool buildGraph,
     options.prefillTokens =
         std::min(options.prefillTokens,
                  quantc::languageModelContext(*params, lmContextOption));
-  options.prefillTailTokens = lmTailTokens;
   options.decode = lmEntries != "prefill";
   options.context = lmContextOption;
   options.allLogits = lmPrefillLogits == "all";

@@ -55,8 +55,7 @@ bool isWeightsFile(llvm::StringRef path);
 int64_t languageModelContext();
 /// The --prefill-chunk option (128 when not given).
 int64_t languageModelPrefillChunk();
-/// The --prefill-tail option (32 when not given).
-int64_t languageModelPrefillTail();
+
 
 /// A compiled model library loaded with dlopen: its descriptor and the
 /// handle that keeps it alive (closed on destruction).

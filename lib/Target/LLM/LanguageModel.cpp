@@ -151,6 +151,13 @@ private:
   Type f32;
   int64_t T = 1, C = 1;
   bool allLogits = false;
+  /// The rows of a call when T is dynamic (ShapedType::kDynamic): @prefill
+  /// computes its rows 0 .. last only.
+  Value rowsV;
+
+  OpFoldResult rowsOFR() {
+    return rowsV ? OpFoldResult(rowsV) : OpFoldResult(b.getIndexAttr(T));
+  }
 
   RankedTensorType ty(ArrayRef<int64_t> shape, Type e = nullptr) {
     return RankedTensorType::get(shape, e ? e : f32);
@@ -186,7 +193,11 @@ private:
   }
 
   Value empty(ArrayRef<int64_t> shape) {
-    return tensor::EmptyOp::create(b, loc, shape, f32);
+    SmallVector<Value> dynamic;
+    for (int64_t d : shape)
+      if (ShapedType::isDynamic(d))
+        dynamic.push_back(rowsV);
+    return tensor::EmptyOp::create(b, loc, shape, f32, dynamic);
   }
 
   /// An all-parallel elementwise generic over `shape`.
@@ -209,7 +220,7 @@ private:
   Value columns(Value x, int64_t offset, int64_t size) {
     SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0),
                                          b.getIndexAttr(offset)};
-    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(T), b.getIndexAttr(size)};
+    SmallVector<OpFoldResult> sizes = {rowsOFR(), b.getIndexAttr(size)};
     SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
     return tensor::ExtractSliceOp::create(b, loc, ty({T, size}), x, offsets,
                                           sizes, strides);
@@ -410,9 +421,6 @@ LogicalResult GraphBuilder::build(const LanguageModelOptions &options) {
   SmallVector<std::pair<StringRef, int64_t>> entries;
   if (options.prefillTokens > 0)
     entries.push_back({"prefill", options.prefillTokens});
-  if (options.prefillTokens > 0 && options.prefillTailTokens > 0 &&
-      options.prefillTailTokens < options.prefillTokens)
-    entries.push_back({"prefill_tail", options.prefillTailTokens});
   if (options.decode)
     entries.push_back({"decode", 1});
   if (entries.empty())
@@ -481,12 +489,34 @@ FailureOr<func::FuncOp> GraphBuilder::buildEntry(StringRef name,
   Value kc = entry->getArgument(firstState),
         vc = entry->getArgument(firstState + 1);
 
-  // The position, kept inside the cache (the caller keeps pos + T <= C).
+  // With %last, the call computes the chunk's rows 0 .. last (clamped into
+  // the chunk) and no others: a short prompt or a prompt's last part costs
+  // its own tokens, not the chunk's.
+  Value last;
+  rowsV = Value();
+  if (oneRow) {
+    last = arith::IndexCastOp::create(
+        b, loc, b.getIndexType(),
+        tensor::ExtractOp::create(b, loc, entry->getArgument(2),
+                                  ValueRange{idx(0)}));
+    last = arith::MaxSIOp::create(b, loc, last, idx(0));
+    last = arith::MinSIOp::create(b, loc, last, idx(T - 1));
+    rowsV = arith::AddIOp::create(b, loc, last, idx(1));
+    T = ShapedType::kDynamic;
+    tokensArg = tensor::ExtractSliceOp::create(
+        b, loc, ty({T}, i32), tokensArg, ArrayRef<OpFoldResult>{b.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{rowsV}, ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+  }
+
+  // The position, kept inside the cache (the caller keeps pos + rows <= C).
   Value pos = arith::IndexCastOp::create(
       b, loc, b.getIndexType(),
       tensor::ExtractOp::create(b, loc, posT, ValueRange{idx(0)}));
   pos = arith::MaxSIOp::create(b, loc, pos, idx(0));
-  pos = arith::MinSIOp::create(b, loc, pos, idx(C - T));
+  pos = arith::MinSIOp::create(
+      b, loc, pos,
+      rowsV ? arith::SubIOp::create(b, loc, idx(C), rowsV).getResult()
+            : idx(C - T));
   Value posClamped = tensor::FromElementsOp::create(
       b, loc, ty({1}, i32),
       ValueRange{arith::IndexCastOp::create(b, loc, i32, pos)});
@@ -539,7 +569,9 @@ FailureOr<func::FuncOp> GraphBuilder::buildEntry(StringRef name,
     auto split = [&](Value t, int64_t heads) {
       return tensor::ExpandShapeOp::create(
                  b, loc, ty({T, heads, D}), t,
-                 ArrayRef<ReassociationIndices>{{0}, {1, 2}})
+                 ArrayRef<ReassociationIndices>{{0}, {1, 2}},
+                 ArrayRef<OpFoldResult>{rowsOFR(), b.getIndexAttr(heads),
+                                        b.getIndexAttr(D)})
           .getResult();
     };
     Value q3 = rope(split(q, H), angles);
@@ -552,7 +584,7 @@ FailureOr<func::FuncOp> GraphBuilder::buildEntry(StringRef name,
     }
     SmallVector<OpFoldResult> offsets = {b.getIndexAttr(l), pos,
                                          b.getIndexAttr(0), b.getIndexAttr(0)};
-    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(T),
+    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), rowsOFR(),
                                        b.getIndexAttr(Hkv), b.getIndexAttr(D)};
     SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
     kc = tensor::InsertSliceOp::create(b, loc, k3, kc, offsets, sizes, strides);
@@ -599,19 +631,14 @@ FailureOr<func::FuncOp> GraphBuilder::buildEntry(StringRef name,
     x = add(*down, x);
   }
   if (oneRow) {
-    // Row %last (clamped into the chunk) goes on to the logits.
-    Value last = arith::IndexCastOp::create(
-        b, loc, b.getIndexType(),
-        tensor::ExtractOp::create(b, loc, entry->getArgument(2),
-                                  ValueRange{idx(0)}));
-    last = arith::MaxSIOp::create(b, loc, last, idx(0));
-    last = arith::MinSIOp::create(b, loc, last, idx(T - 1));
+    // Row %last, the last computed, goes on to the logits.
     SmallVector<OpFoldResult> offsets = {last, b.getIndexAttr(0)};
     SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(E)};
     SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
     x = tensor::ExtractSliceOp::create(b, loc, ty({1, E}), x, offsets, sizes,
                                        strides);
     T = 1;
+    rowsV = Value();
   }
   FailureOr<Value> xn = rmsNorm(x, "output_norm.weight");
   if (failed(xn))

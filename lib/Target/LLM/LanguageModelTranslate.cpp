@@ -25,10 +25,7 @@ struct TranslateOptions {
       "prefill-chunk", llvm::cl::init(128),
       llvm::cl::desc("--build-graph: tokens per call of @prefill (default "
                      "128, at most the context)")};
-  llvm::cl::opt<int64_t> prefillTail{
-      "prefill-tail", llvm::cl::init(32),
-      llvm::cl::desc("--build-graph: tokens per call of @prefill_tail, for "
-                     "a prompt's last tokens (0: none)")};
+
   llvm::cl::opt<int64_t> context{
       "lm-context", llvm::cl::init(0),
       llvm::cl::desc("--build-graph: positions of the key/value cache "
@@ -79,7 +76,6 @@ quantc::buildLanguageModelIfRequested(OwningOpRef<ModuleOp> module) {
   if (opts.prefillChunk.getNumOccurrences() == 0)
     options.prefillTokens = std::min(
         options.prefillTokens, languageModelContext(*params, opts.context));
-  options.prefillTailTokens = opts.prefillTail;
   options.decode = entries != "prefill";
   options.context = opts.context;
   if (failed(buildLanguageModel(*module, *params, options)))

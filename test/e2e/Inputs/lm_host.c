@@ -88,8 +88,9 @@ int main(int argc, char **argv) {
   for (int32_t i = 0; i < chunk; ++i)
     tokens[i] = 3 + i;
   int32_t pos = 0;
-  /* @prefill returns the logits of the row its "last" input names (when it
-   * has one: --prefill-logits all builds it without). */
+  /* @prefill computes the chunk's rows 0 .. last and returns row last's
+   * logits (when it has a "last" input: --prefill-logits all builds it
+   * without, computing every row). */
   int32_t last_in = qc_model_input_index(model, prefill, "last");
   int32_t last = chunk - 1;
   if (last_in >= 0 && qc_context_set_input(ctx, last_in, &last, sizeof last) != QC_OK) {

@@ -15,7 +15,6 @@
 //       -> (tensor<1 x V x f32>,
 //           tensor<L x C x Hkv x D x f32> {qc.state = 3},
 //           tensor<L x C x Hkv x D x f32> {qc.state = 4})
-//   func.func @prefill_tail(...)     // as @prefill, for fewer tokens
 //   func.func @decode(%token: tensor<1 x i32>, %pos: tensor<1 x i32>, ...)
 //       -> (tensor<1 x V x f32>, ...)
 //
@@ -77,10 +76,6 @@ readLanguageModelParams(mlir::ModuleOp module);
 
 struct LanguageModelOptions {
   int64_t prefillTokens = 128; ///< T of @prefill; 0: no @prefill
-  /// T of @prefill_tail, a smaller @prefill for a prompt's last tokens and
-  /// short prompts (a chunk's cost hardly shrinks with its padding); 0, or
-  /// not less than prefillTokens: none.
-  int64_t prefillTailTokens = 32;
   bool decode = true;         ///< build @decode (one token per call)
   int64_t context = 0;        ///< C: cache positions; 0: min(trained, 2048)
   bool allLogits = false; ///< @prefill returns every row's logits (no %last)
