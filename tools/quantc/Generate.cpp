@@ -195,8 +195,8 @@ public:
     if (qc_context_set_input(ctx, entry.tokens, part.data(),
                              part.size() * sizeof(int32_t)) != QC_OK ||
         qc_context_set_input(ctx, entry.pos, &pos, sizeof(pos)) != QC_OK ||
-        (entry.last >= 0 && qc_context_set_input(ctx, entry.last, &last,
-                                                 sizeof(last)) != QC_OK) ||
+        (entry.last >= 0 &&
+         qc_context_set_input(ctx, entry.last, &last, sizeof(last)) != QC_OK) ||
         qc_context_run_entry(ctx, entry.index) != QC_OK)
       return fail(qc_context_error(ctx)), false;
     const float *out =
@@ -406,17 +406,16 @@ int runGenerate() {
   std::vector<LanguageModel::Call> calls = lm.prefillCalls(prompt.size());
   const LanguageModel::Call &lastCall = calls.back();
   int64_t padded = static_cast<int64_t>(lastCall.at) +
-                   (lastCall.entry->last >= 0
-                        ? static_cast<int64_t>(lastCall.n)
-                        : lastCall.entry->size);
+                   (lastCall.entry->last >= 0 ? static_cast<int64_t>(lastCall.n)
+                                              : lastCall.entry->size);
   int64_t needed = std::max<int64_t>(padded, prompt.size() + genTokens - 1 +
                                                  decode.size);
   if (needed > lm.context) {
-    std::string what = "the prompt (" + std::to_string(prompt.size()) +
-                       " tokens";
+    std::string what =
+        "the prompt (" + std::to_string(prompt.size()) + " tokens";
     if (padded > static_cast<int64_t>(prompt.size()))
-      what += ", " + std::to_string(padded) +
-              " with the padding of its last call";
+      what +=
+          ", " + std::to_string(padded) + " with the padding of its last call";
     return fail(what + ") and " + Twine(genTokens) +
                 " new tokens do not fit a context of " + Twine(lm.context) +
                 " (--lm-context)");

@@ -103,9 +103,8 @@ withGraph(OwningOpRef<ModuleOp> module, bool buildGraph,
     return nullptr;
   }
   if (lmPrefillLogits != "last" && lmPrefillLogits != "all") {
-    emitError(module->getLoc())
-        << "--prefill-logits must be last or all, not '" << lmPrefillLogits
-        << "'";
+    emitError(module->getLoc()) << "--prefill-logits must be last or all, not '"
+                                << lmPrefillLogits << "'";
     return nullptr;
   }
   options.prefillTokens = lmEntries == "decode" ? 0 : int64_t(lmTokens);

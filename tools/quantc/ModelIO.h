@@ -56,7 +56,6 @@ int64_t languageModelContext();
 /// The --prefill-chunk option (128 when not given).
 int64_t languageModelPrefillChunk();
 
-
 /// A compiled model library loaded with dlopen: its descriptor and the
 /// handle that keeps it alive (closed on destruction).
 struct LoadedModel {

@@ -1241,8 +1241,9 @@ public:
                   lb, v8f32, k, ValueRange{j, kvh, le.cIdx(8 * i)});
               dot[i % 2] = math::FmaOp::create(lb, qv[i], kv, dot[i % 2]);
             }
-            return nv > 1 ? arith::AddFOp::create(lb, dot[0], dot[1]).getResult()
-                          : dot[0];
+            return nv > 1
+                       ? arith::AddFOp::create(lb, dot[0], dot[1]).getResult()
+                       : dot[0];
           };
           auto pairSum = [&](ImplicitLocOpBuilder &lb, Value x, Value y,
                              ArrayRef<int64_t> even, ArrayRef<int64_t> odd) {
@@ -1258,118 +1259,121 @@ public:
           auto scope =
               memref::AllocaScopeOp::create(ib, ib.getLoc(), TypeRange{});
           {
-          ImplicitLocOpBuilder ab(ib.getLoc(), ib.getContext());
-          ab.setInsertionPointToStart(
-              &scope.getBodyRegion().emplaceBlock());
-          KernelEmitter ae(ab, isa);
-          Value buf = memref::AllocaOp::create(
-              ab, MemRefType::get({ShapedType::kDynamic}, f32), ValueRange{C});
-          Value full = ae.mulI(arith::DivUIOp::create(ab, end, ae.cIdx(8)), 8);
-          // Pass 1, 8 positions at a time: their 8 partial-sum vectors are
-          // reduced together (in-lane pairwise adds, then the two halves),
-          // so lane jj holds position j0 + jj's score.
-          auto maxBlocks = scf::ForOp::create(
-              ab, ae.cIdx(0), full, ae.cIdx(8),
-              ValueRange{vector::BroadcastOp::create(ab, v8f32, negInf)},
-              [&](OpBuilder &nb2, Location l2, Value j0, ValueRange st) {
-                ImplicitLocOpBuilder lb(l2, nb2);
-                KernelEmitter le(lb, isa);
-                SmallVector<Value> dots;
-                for (int64_t jj = 0; jj < 8; ++jj)
-                  dots.push_back(keyDot(lb, le.addI(j0, jj)));
-                const int64_t inEven[8] = {0, 2, 8, 10, 4, 6, 12, 14};
-                const int64_t inOdd[8] = {1, 3, 9, 11, 5, 7, 13, 15};
-                SmallVector<Value> l1, l2v;
-                for (int64_t p = 0; p < 8; p += 2)
-                  l1.push_back(pairSum(lb, dots[p], dots[p + 1], inEven, inOdd));
-                for (int64_t p = 0; p < 4; p += 2)
-                  l2v.push_back(pairSum(lb, l1[p], l1[p + 1], inEven, inOdd));
-                // l2v[0]: positions 0-3 (first halves), 0-3 (second halves);
-                // l2v[1] the same for positions 4-7.
-                Value scores =
-                    pairSum(lb, l2v[0], l2v[1], {0, 1, 2, 3, 8, 9, 10, 11},
-                            {4, 5, 6, 7, 12, 13, 14, 15});
-                vector::StoreOp::create(lb, scores, buf, ValueRange{j0});
-                scf::YieldOp::create(
-                    lb, ValueRange{arith::MaxNumFOp::create(lb, st[0], scores)});
-              });
-          Value m = vector::ReductionOp::create(
-              ab, vector::CombiningKind::MAXNUMF, maxBlocks.getResult(0));
-          auto maxTail = scf::ForOp::create(
-              ab, full, end, ae.cIdx(1), ValueRange{m},
-              [&](OpBuilder &nb2, Location l2, Value j, ValueRange st) {
-                ImplicitLocOpBuilder lb(l2, nb2);
-                Value sc = vector::ReductionOp::create(
-                    lb, vector::CombiningKind::ADD, keyDot(lb, j));
-                memref::StoreOp::create(lb, sc, buf, ValueRange{j});
-                scf::YieldOp::create(
-                    lb, ValueRange{arith::MaxNumFOp::create(lb, st[0], sc)});
-              });
-          m = maxTail.getResult(0);
-          Value mVec = vector::BroadcastOp::create(ab, v8f32, m);
-          // Pass 2: the running sum (8 lanes) and acc[nv].
-          SmallVector<Value> init = {Emit::splatF(ab, 8, 0.0)};
-          for (int64_t i = 0; i < nv; ++i)
-            init.push_back(Emit::splatF(ab, 8, 0.0));
-          auto accumulate = [&](ImplicitLocOpBuilder &lb, Value j, Value p,
-                                SmallVector<Value> &acc) {
-            KernelEmitter le(lb, isa);
-            Value pVec = vector::BroadcastOp::create(lb, v8f32, p);
-            for (int64_t i = 0; i < nv; ++i) {
-              Value vv = vector::LoadOp::create(
-                  lb, v8f32, v, ValueRange{j, kvh, le.cIdx(8 * i)});
-              acc[i] = math::FmaOp::create(lb, pVec, vv, acc[i]);
-            }
-          };
-          auto sumBlocks = scf::ForOp::create(
-              ab, ae.cIdx(0), full, ae.cIdx(8), init,
-              [&](OpBuilder &nb2, Location l2, Value j0, ValueRange st) {
-                ImplicitLocOpBuilder lb(l2, nb2);
-                KernelEmitter le(lb, isa);
-                Value sc = vector::LoadOp::create(lb, v8f32, buf, ValueRange{j0});
-                Value p = math::ExpOp::create(
-                    lb, arith::SubFOp::create(lb, sc, mVec));
-                SmallVector<Value> next = {
-                    arith::AddFOp::create(lb, st[0], p)};
-                SmallVector<Value> acc(st.drop_front());
-                for (int64_t jj = 0; jj < 8; ++jj)
-                  accumulate(lb, le.addI(j0, jj),
-                             vector::ExtractOp::create(lb, p, jj), acc);
-                next.append(acc);
-                scf::YieldOp::create(lb, next);
-              });
-          auto sumTail = scf::ForOp::create(
-              ab, full, end, ae.cIdx(1), sumBlocks.getResults(),
-              [&](OpBuilder &nb2, Location l2, Value j, ValueRange st) {
-                ImplicitLocOpBuilder lb(l2, nb2);
-                Value sc = memref::LoadOp::create(lb, buf, ValueRange{j});
-                Value p =
-                    math::ExpOp::create(lb, arith::SubFOp::create(lb, sc, m));
-                // p goes into lane 0 of the sum.
-                Value pLane = vector::InsertOp::create(
-                    lb, p, Emit::splatF(lb, 8, 0.0), 0);
-                SmallVector<Value> next = {
-                    arith::AddFOp::create(lb, st[0], pLane)};
-                SmallVector<Value> acc(st.drop_front());
-                accumulate(lb, j, p, acc);
-                next.append(acc);
-                scf::YieldOp::create(lb, next);
-              });
-          Value l = vector::ReductionOp::create(
-              ab, vector::CombiningKind::ADD, sumTail.getResult(0));
-          // An empty range (a query before the cache) gives zeros.
-          Value safe = arith::SelectOp::create(
-              ab,
-              arith::CmpFOp::create(ab, arith::CmpFPredicate::OGT, l,
-                                    Emit::f32(ab, 0.0)),
-              l, Emit::f32(ab, 1.0));
-          Value inv = vector::BroadcastOp::create(
-              ab, v8f32, arith::DivFOp::create(ab, Emit::f32(ab, 1.0), safe));
-          for (int64_t i = 0; i < nv; ++i)
-            vector::StoreOp::create(
-                ab, arith::MulFOp::create(ab, sumTail.getResult(1 + i), inv),
-                out, ValueRange{t, h, ae.cIdx(8 * i)});
-          memref::AllocaScopeReturnOp::create(ab, ab.getLoc(), ValueRange{});
+            ImplicitLocOpBuilder ab(ib.getLoc(), ib.getContext());
+            ab.setInsertionPointToStart(&scope.getBodyRegion().emplaceBlock());
+            KernelEmitter ae(ab, isa);
+            Value buf = memref::AllocaOp::create(
+                ab, MemRefType::get({ShapedType::kDynamic}, f32),
+                ValueRange{C});
+            Value full =
+                ae.mulI(arith::DivUIOp::create(ab, end, ae.cIdx(8)), 8);
+            // Pass 1, 8 positions at a time: their 8 partial-sum vectors are
+            // reduced together (in-lane pairwise adds, then the two halves),
+            // so lane jj holds position j0 + jj's score.
+            auto maxBlocks = scf::ForOp::create(
+                ab, ae.cIdx(0), full, ae.cIdx(8),
+                ValueRange{vector::BroadcastOp::create(ab, v8f32, negInf)},
+                [&](OpBuilder &nb2, Location l2, Value j0, ValueRange st) {
+                  ImplicitLocOpBuilder lb(l2, nb2);
+                  KernelEmitter le(lb, isa);
+                  SmallVector<Value> dots;
+                  for (int64_t jj = 0; jj < 8; ++jj)
+                    dots.push_back(keyDot(lb, le.addI(j0, jj)));
+                  const int64_t inEven[8] = {0, 2, 8, 10, 4, 6, 12, 14};
+                  const int64_t inOdd[8] = {1, 3, 9, 11, 5, 7, 13, 15};
+                  SmallVector<Value> l1, l2v;
+                  for (int64_t p = 0; p < 8; p += 2)
+                    l1.push_back(
+                        pairSum(lb, dots[p], dots[p + 1], inEven, inOdd));
+                  for (int64_t p = 0; p < 4; p += 2)
+                    l2v.push_back(pairSum(lb, l1[p], l1[p + 1], inEven, inOdd));
+                  // l2v[0]: positions 0-3 (first halves), 0-3 (second halves);
+                  // l2v[1] the same for positions 4-7.
+                  Value scores =
+                      pairSum(lb, l2v[0], l2v[1], {0, 1, 2, 3, 8, 9, 10, 11},
+                              {4, 5, 6, 7, 12, 13, 14, 15});
+                  vector::StoreOp::create(lb, scores, buf, ValueRange{j0});
+                  scf::YieldOp::create(lb, ValueRange{arith::MaxNumFOp::create(
+                                               lb, st[0], scores)});
+                });
+            Value m = vector::ReductionOp::create(
+                ab, vector::CombiningKind::MAXNUMF, maxBlocks.getResult(0));
+            auto maxTail = scf::ForOp::create(
+                ab, full, end, ae.cIdx(1), ValueRange{m},
+                [&](OpBuilder &nb2, Location l2, Value j, ValueRange st) {
+                  ImplicitLocOpBuilder lb(l2, nb2);
+                  Value sc = vector::ReductionOp::create(
+                      lb, vector::CombiningKind::ADD, keyDot(lb, j));
+                  memref::StoreOp::create(lb, sc, buf, ValueRange{j});
+                  scf::YieldOp::create(
+                      lb, ValueRange{arith::MaxNumFOp::create(lb, st[0], sc)});
+                });
+            m = maxTail.getResult(0);
+            Value mVec = vector::BroadcastOp::create(ab, v8f32, m);
+            // Pass 2: the running sum (8 lanes) and acc[nv].
+            SmallVector<Value> init = {Emit::splatF(ab, 8, 0.0)};
+            for (int64_t i = 0; i < nv; ++i)
+              init.push_back(Emit::splatF(ab, 8, 0.0));
+            auto accumulate = [&](ImplicitLocOpBuilder &lb, Value j, Value p,
+                                  SmallVector<Value> &acc) {
+              KernelEmitter le(lb, isa);
+              Value pVec = vector::BroadcastOp::create(lb, v8f32, p);
+              for (int64_t i = 0; i < nv; ++i) {
+                Value vv = vector::LoadOp::create(
+                    lb, v8f32, v, ValueRange{j, kvh, le.cIdx(8 * i)});
+                acc[i] = math::FmaOp::create(lb, pVec, vv, acc[i]);
+              }
+            };
+            auto sumBlocks = scf::ForOp::create(
+                ab, ae.cIdx(0), full, ae.cIdx(8), init,
+                [&](OpBuilder &nb2, Location l2, Value j0, ValueRange st) {
+                  ImplicitLocOpBuilder lb(l2, nb2);
+                  KernelEmitter le(lb, isa);
+                  Value sc =
+                      vector::LoadOp::create(lb, v8f32, buf, ValueRange{j0});
+                  Value p = math::ExpOp::create(
+                      lb, arith::SubFOp::create(lb, sc, mVec));
+                  SmallVector<Value> next = {
+                      arith::AddFOp::create(lb, st[0], p)};
+                  SmallVector<Value> acc(st.drop_front());
+                  for (int64_t jj = 0; jj < 8; ++jj)
+                    accumulate(lb, le.addI(j0, jj),
+                               vector::ExtractOp::create(lb, p, jj), acc);
+                  next.append(acc);
+                  scf::YieldOp::create(lb, next);
+                });
+            auto sumTail = scf::ForOp::create(
+                ab, full, end, ae.cIdx(1), sumBlocks.getResults(),
+                [&](OpBuilder &nb2, Location l2, Value j, ValueRange st) {
+                  ImplicitLocOpBuilder lb(l2, nb2);
+                  Value sc = memref::LoadOp::create(lb, buf, ValueRange{j});
+                  Value p =
+                      math::ExpOp::create(lb, arith::SubFOp::create(lb, sc, m));
+                  // p goes into lane 0 of the sum.
+                  Value pLane = vector::InsertOp::create(
+                      lb, p, Emit::splatF(lb, 8, 0.0), 0);
+                  SmallVector<Value> next = {
+                      arith::AddFOp::create(lb, st[0], pLane)};
+                  SmallVector<Value> acc(st.drop_front());
+                  accumulate(lb, j, p, acc);
+                  next.append(acc);
+                  scf::YieldOp::create(lb, next);
+                });
+            Value l = vector::ReductionOp::create(
+                ab, vector::CombiningKind::ADD, sumTail.getResult(0));
+            // An empty range (a query before the cache) gives zeros.
+            Value safe = arith::SelectOp::create(
+                ab,
+                arith::CmpFOp::create(ab, arith::CmpFPredicate::OGT, l,
+                                      Emit::f32(ab, 0.0)),
+                l, Emit::f32(ab, 1.0));
+            Value inv = vector::BroadcastOp::create(
+                ab, v8f32, arith::DivFOp::create(ab, Emit::f32(ab, 1.0), safe));
+            for (int64_t i = 0; i < nv; ++i)
+              vector::StoreOp::create(
+                  ab, arith::MulFOp::create(ab, sumTail.getResult(1 + i), inv),
+                  out, ValueRange{t, h, ae.cIdx(8 * i)});
+            memref::AllocaScopeReturnOp::create(ab, ab.getLoc(), ValueRange{});
           }
         });
     func::ReturnOp::create(b);

@@ -504,8 +504,10 @@ FailureOr<func::FuncOp> GraphBuilder::buildEntry(StringRef name,
     rowsV = arith::AddIOp::create(b, loc, last, idx(1));
     T = ShapedType::kDynamic;
     tokensArg = tensor::ExtractSliceOp::create(
-        b, loc, ty({T}, i32), tokensArg, ArrayRef<OpFoldResult>{b.getIndexAttr(0)},
-        ArrayRef<OpFoldResult>{rowsV}, ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+        b, loc, ty({T}, i32), tokensArg,
+        ArrayRef<OpFoldResult>{b.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{rowsV},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
   }
 
   // The position, kept inside the cache (the caller keeps pos + rows <= C).
