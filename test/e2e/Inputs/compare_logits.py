@@ -87,4 +87,5 @@ def main():
     return 0 if min(cosines) >= minimum and agree == decisive else 1
 
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())
