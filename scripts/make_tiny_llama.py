@@ -6,7 +6,8 @@ llama.cpp loads) and optionally as a Hugging Face safetensors directory
 
     python3 scripts/make_tiny_llama.py out.gguf [--safetensors DIR]
         [--layers 2] [--embd 256] [--ffn 512] [--heads 4] [--kv-heads 2]
-        [--vocab 512] [--seed 1] [--fast-weights] [--arch llama|qwen2|phi3]
+        [--vocab 512] [--seed 1] [--fast-weights]
+        [--arch llama|qwen2|phi3|gemma] [--head-dim D]
 
 --fast-weights draws the matrices from random bytes whose exponents are
 clamped to a realistic range (C-speed, for the multi-gigabyte models of the
@@ -20,7 +21,12 @@ tested, so this is what its GGUF and safetensors tests run on.
 llama.cpp); --arch phi3 stores them as one fused attn_qkv.weight and the
 gate and up projections as one ffn_up.weight of twice the rows, gate first
 (NEOX RoPE). Both draw the same weights as the llama model in the same
-order, so the llama output is unchanged.
+order, so the llama output is unchanged. --arch gemma (Gemma 1: NEOX RoPE,
+GELU gate, embeddings scaled by sqrt(embd) in the graph) ties the output to
+the token embeddings (no output.weight; GGUF only). --head-dim D gives heads
+of D values whatever embd / heads is (the query projection then has heads x
+D rows), and writes attention.key_length/value_length as Gemma 7B's file
+has them.
 """
 import argparse
 import array
@@ -108,7 +114,8 @@ def fast_matrix(rng, count):
 def tensors(args, rng):
     """(name, ne (ggml order), values) for every tensor, in llama.cpp's order."""
     e, f, v = args.embd, args.ffn, args.vocab
-    kv = e * args.kv_heads // args.heads
+    hd = args.head_dim or e // args.heads
+    qd, kv = args.heads * hd, args.kv_heads * hd
 
     def matrix(cols, rows, std):
         if args.fast_weights:
@@ -126,22 +133,22 @@ def tensors(args, rng):
         p = "blk.%d." % i
         attn = [
             (p + "attn_norm.weight", [e], norm(e)),
-            (p + "attn_q.weight", [e, e], matrix(e, e, 1.0 / math.sqrt(e))),
+            (p + "attn_q.weight", [e, qd], matrix(e, qd, 1.0 / math.sqrt(e))),
             (p + "attn_k.weight", [e, kv], matrix(e, kv, 1.0 / math.sqrt(e))),
             (p + "attn_v.weight", [e, kv], matrix(e, kv, 1.0 / math.sqrt(e))),
         ]
         if args.arch == "phi3":
             # One [e + 2 kv, e] projection: the query rows, then key, value.
-            attn = [attn[0], (p + "attn_qkv.weight", [e, e + 2 * kv],
+            attn = [attn[0], (p + "attn_qkv.weight", [e, qd + 2 * kv],
                               attn[1][2] + attn[2][2] + attn[3][2])]
         out += attn
         if args.arch == "qwen2":
             # Qwen2's query/key/value projections have biases.
-            out += [(p + "attn_q.bias", [e], bias(e)),
+            out += [(p + "attn_q.bias", [qd], bias(qd)),
                     (p + "attn_k.bias", [kv], bias(kv)),
                     (p + "attn_v.bias", [kv], bias(kv))]
         ffn = [
-            (p + "attn_output.weight", [e, e], matrix(e, e, 1.0 / math.sqrt(e))),
+            (p + "attn_output.weight", [qd, e], matrix(qd, e, 1.0 / math.sqrt(qd))),
             (p + "ffn_norm.weight", [e], norm(e)),
             (p + "ffn_gate.weight", [e, f], matrix(e, f, 1.0 / math.sqrt(e))),
             (p + "ffn_up.weight", [e, f], matrix(e, f, 1.0 / math.sqrt(e))),
@@ -152,8 +159,9 @@ def tensors(args, rng):
             ffn = ffn[:2] + [(p + "ffn_up.weight", [e, 2 * f],
                               ffn[2][2] + ffn[3][2])] + ffn[4:]
         out += ffn
-    out += [("output_norm.weight", [e], norm(e)),
-            ("output.weight", [e, v], matrix(e, v, 1.0 / math.sqrt(e)))]
+    out += [("output_norm.weight", [e], norm(e))]
+    if args.arch != "gemma":
+        out += [("output.weight", [e, v], matrix(e, v, 1.0 / math.sqrt(e)))]
     return out
 
 
@@ -168,12 +176,17 @@ def write_gguf(path, args, weights):
         (arch + ".embedding_length", U32, args.embd),
         (arch + ".block_count", U32, args.layers),
         (arch + ".feed_forward_length", U32, args.ffn),
-        (arch + ".rope.dimension_count", U32, args.embd // args.heads),
+        (arch + ".rope.dimension_count", U32, args.head_dim or args.embd // args.heads),
         (arch + ".attention.head_count", U32, args.heads),
         (arch + ".attention.head_count_kv", U32, args.kv_heads),
         (arch + ".attention.layer_norm_rms_epsilon", F32, 1e-5),
         (arch + ".rope.freq_base", F32, 10000.0),
         (arch + ".vocab_size", U32, args.vocab),
+    ]
+    if args.head_dim:
+        kvs += [(arch + ".attention.key_length", U32, args.head_dim),
+                (arch + ".attention.value_length", U32, args.head_dim)]
+    kvs += [
         ("tokenizer.ggml.model", STRING, "llama"),
         ("tokenizer.ggml.tokens", ARRAY, (STRING, tokens)),
         ("tokenizer.ggml.scores", ARRAY, (F32, scores)),
@@ -316,13 +329,18 @@ def main():
     parser.add_argument("--vocab", type=int, default=512)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--fast-weights", action="store_true")
-    parser.add_argument("--arch", choices=["llama", "qwen2", "phi3"],
+    parser.add_argument("--arch", choices=["llama", "qwen2", "phi3", "gemma"],
                         default="llama",
                         help="qwen2: QKV biases; phi3: fused QKV and "
-                        "gate/up projections (both NEOX RoPE)")
+                        "gate/up projections (both NEOX RoPE); gemma: GELU, "
+                        "tied output")
+    parser.add_argument("--head-dim", type=int, default=0,
+                        help="values per head (default embd / heads)")
     args = parser.parse_args()
-    if args.embd % args.heads or args.heads % args.kv_heads:
-        sys.exit("embd must divide by heads, heads by kv-heads")
+    if (not args.head_dim and args.embd % args.heads) or args.heads % args.kv_heads:
+        sys.exit("embd must divide by heads (or give --head-dim), heads by kv-heads")
+    if args.safetensors and (args.arch == "gemma" or args.head_dim):
+        sys.exit("--safetensors: the Hugging Face copy is written for llama, qwen2 and phi3 with embd / heads values per head")
     weights = tensors(args, random.Random(args.seed))
     write_gguf(args.output, args, weights)
     if args.safetensors:

@@ -2,8 +2,8 @@
 //
 // Part of quantc.
 //
-// The graphs of llama.cpp's llm_build_llama / llm_build_qwen2 /
-// llm_build_phi3 from GGUF metadata: see LanguageModel.h.
+// The graphs of llama.cpp's llama, qwen2, phi3 and gemma models from GGUF
+// metadata: see LanguageModel.h.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,7 +25,7 @@ using namespace mlir;
 using namespace quantc;
 
 StringRef quantc::supportedLanguageModelArchitectures() {
-  return "llama, qwen2 and phi3";
+  return "llama, qwen2, phi3 and gemma";
 }
 
 int64_t quantc::languageModelContext(const LanguageModelParams &params,
@@ -42,11 +42,18 @@ quantc::readLanguageModelParams(ModuleOp module) {
   LanguageModelParams p;
   Location loc = module.getLoc();
   p.architecture = meta.getString("general.architecture").str();
-  if (p.architecture.empty())
+  if (p.architecture.empty()) {
+    if (StringRef hf = meta.getString("hf.model_type"); !hf.empty())
+      return emitError(loc) << "unsupported Hugging Face model_type '" << hf
+                            << "' (quantc builds llama, mistral, qwen2 and "
+                               "phi3 from safetensors + config.json, and "
+                            << supportedLanguageModelArchitectures()
+                            << " from GGUF)";
     return emitError(loc) << "the model has no general.architecture: not a "
                              "language model quantc can build";
+  }
   const std::string a = p.architecture;
-  if (a != "llama" && a != "qwen2" && a != "phi3")
+  if (a != "llama" && a != "qwen2" && a != "phi3" && a != "gemma")
     return emitError(loc) << "unsupported architecture '" << a
                           << "' (quantc builds "
                           << supportedLanguageModelArchitectures() << ")";
@@ -74,23 +81,24 @@ quantc::readLanguageModelParams(ModuleOp module) {
   uint("context_length", p.trainContext, false);
   real("rope.freq_base", p.ropeBase);
   real("attention.layer_norm_rms_epsilon", p.rmsEpsilon);
+  // The head size is embedding / heads unless the file gives it (Gemma 7B:
+  // 16 heads of 256 over 3072 embeddings).
+  int64_t keyLength = 0, valueLength = 0;
+  uint("attention.key_length", keyLength, false);
+  uint("attention.value_length", valueLength, false);
   if (p.layers <= 0 || p.embedding <= 0 || p.feedForward <= 0 ||
       p.heads <= 0 || p.kvHeads <= 0 || p.heads % p.kvHeads != 0 ||
-      p.embedding % p.heads != 0)
+      (keyLength == 0 && p.embedding % p.heads != 0))
     return emitError(loc) << a << ": " << p.layers << " layers, " << p.heads
                           << " heads and " << p.kvHeads
                           << " key/value heads do not fit " << p.embedding
                           << " embeddings";
-  p.headSize = p.embedding / p.heads;
-  // Models whose head size is not embedding / heads (Gemma, Qwen3) give it
-  // explicitly; quantc's graphs do not build them.
-  int64_t keyLength = p.headSize, valueLength = p.headSize;
-  uint("attention.key_length", keyLength, false);
-  uint("attention.value_length", valueLength, false);
-  if (keyLength != p.headSize || valueLength != p.headSize)
-    return emitError(loc) << a << ": key/value head sizes " << keyLength
-                          << "/" << valueLength << " differ from "
-                          << p.embedding << " / " << p.heads << " heads";
+  p.headSize = keyLength ? keyLength : p.embedding / p.heads;
+  if (valueLength == 0)
+    valueLength = p.headSize;
+  if (valueLength != p.headSize)
+    return emitError(loc) << a << ": key and value head sizes differ ("
+                          << p.headSize << " and " << valueLength << ")";
   p.ropeDimensions = p.headSize;
   uint("rope.dimension_count", p.ropeDimensions, false);
   if (p.ropeDimensions <= 0 || p.ropeDimensions > p.headSize ||
@@ -117,7 +125,11 @@ quantc::readLanguageModelParams(ModuleOp module) {
                             << "', long-context Phi-3) are not supported";
   p.ropeFactors = static_cast<bool>(
       module.lookupSymbol<qc::GlobalOp>("rope_freqs.weight"));
-  p.neoxRope = a == "qwen2" || a == "phi3";
+  p.neoxRope = a == "qwen2" || a == "phi3" || a == "gemma";
+  p.scaleQueries = a == "phi3" || a == "gemma";
+  p.geluFFN = a == "gemma";
+  if (a == "gemma")
+    p.embeddingScale = std::sqrt(float(p.embedding));
   p.qkvBias = a == "qwen2";
   p.fusedGateUp = a == "phi3";
   p.fusedQKV =
@@ -398,6 +410,34 @@ private:
         });
   }
 
+  /// gelu(g) * u, GELU's tanh approximation as ggml_gelu computes it.
+  Value geglu(Value g, Value u) {
+    auto shape = cast<RankedTensorType>(g.getType()).getShape();
+    AffineMap id = b.getMultiDimIdentityMap(2);
+    return elementwise(
+        shape, {g, u}, {id, id}, [](OpBuilder &nb, Location l, ValueRange a) {
+          auto c = [&](float v) {
+            return arith::ConstantFloatOp::create(nb, l, nb.getF32Type(),
+                                                  APFloat(v))
+                .getResult();
+          };
+          Value x = a[0];
+          // 0.5 x (1 + tanh(sqrt(2 / pi) x (1 + 0.044715 x^2)))
+          Value inner = arith::MulFOp::create(
+              nb, l, arith::MulFOp::create(nb, l, c(0.79788456080286535f), x),
+              arith::AddFOp::create(
+                  nb, l, c(1.0f),
+                  arith::MulFOp::create(
+                      nb, l, c(0.044715f),
+                      arith::MulFOp::create(nb, l, x, x))));
+          Value t = math::TanhOp::create(nb, l, inner);
+          Value gelu = arith::MulFOp::create(
+              nb, l, arith::MulFOp::create(nb, l, c(0.5f), x),
+              arith::AddFOp::create(nb, l, c(1.0f), t));
+          return arith::MulFOp::create(nb, l, gelu, a[1]);
+        });
+  }
+
   /// silu(g) * u.
   Value swiglu(Value g, Value u) {
     auto shape = cast<RankedTensorType>(g.getType()).getShape();
@@ -527,6 +567,8 @@ FailureOr<func::FuncOp> GraphBuilder::buildEntry(StringRef name,
   if (failed(embd))
     return fail();
   Value x = qc::GatherRowsOp::create(b, loc, ty({T, E}), *embd, tokensArg);
+  if (p.embeddingScale != 1.0)
+    x = this->scale(x, float(p.embeddingScale));
   Value factors;
   if (p.ropeFactors) {
     FailureOr<Value> ff = weight("rope_freqs.weight", {p.ropeDimensions / 2});
@@ -535,7 +577,7 @@ FailureOr<func::FuncOp> GraphBuilder::buildEntry(StringRef name,
     factors = *ff;
   }
   Value angles = ropeTable(pos, factors);
-  // llama.cpp's phi3 scales the queries and attends with scale 1.
+  // llama.cpp's phi3 and gemma scale the queries and attend with scale 1.
   float scale = 1.0f / std::sqrt(float(D));
 
   for (int64_t l = 0; l < L; ++l) {
@@ -580,7 +622,7 @@ FailureOr<func::FuncOp> GraphBuilder::buildEntry(StringRef name,
     Value k3 = rope(split(k, Hkv), angles);
     Value v3 = split(v, Hkv);
     float attnScale = scale;
-    if (p.architecture == "phi3") {
+    if (p.scaleQueries) {
       q3 = this->scale(q3, scale);
       attnScale = 1.0f;
     }
@@ -627,7 +669,8 @@ FailureOr<func::FuncOp> GraphBuilder::buildEntry(StringRef name,
         return fail();
       gate = *g, up = *u;
     }
-    FailureOr<Value> down = matmul(swiglu(gate, up), blk + "ffn_down.weight", E);
+    FailureOr<Value> down = matmul(p.geluFFN ? geglu(gate, up) : swiglu(gate, up),
+                                   blk + "ffn_down.weight", E);
     if (failed(down))
       return fail();
     x = add(*down, x);

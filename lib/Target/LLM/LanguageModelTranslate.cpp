@@ -20,7 +20,7 @@ struct TranslateOptions {
       "build-graph",
       llvm::cl::desc("--import-gguf / --import-safetensors: add the language "
                      "model's @prefill and @decode entries (llama, qwen2, "
-                     "phi3) to the imported weights")};
+                     "phi3, gemma) to the imported weights")};
   llvm::cl::opt<int64_t> prefillChunk{
       "prefill-chunk", llvm::cl::init(128),
       llvm::cl::desc("--build-graph: tokens per call of @prefill (default "

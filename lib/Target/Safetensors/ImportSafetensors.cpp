@@ -391,10 +391,15 @@ OwningOpRef<ModuleOp> importModel(std::shared_ptr<const st::Model> model,
                           "file will have no vocabulary (llama.cpp needs one)";
     }
   } else {
-    // Not a model we map: keep the file's own metadata, prefixed.
+    // Not a model we map: keep the file's own metadata, prefixed, and the
+    // config's model_type, so that a graph builder can name it.
     for (const st::File &shard : model->shards())
       for (const auto &[key, value] : shard.metadata())
         md.addString("safetensors." + key, value);
+    if (config)
+      if (const json::Value *type = config->find("model_type");
+          type && type->getString())
+        md.addString("hf.model_type", *type->getString());
   }
   if (!md.entries.empty())
     (*module)->setAttr(qc::QCDialect::kMetadataAttrName,

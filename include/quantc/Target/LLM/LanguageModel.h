@@ -33,8 +33,10 @@
 //
 // Architectures (llama.cpp's graphs): `llama` (Llama 2/3, TinyLlama,
 // Mistral: NORM RoPE on the GGUF's permuted q/k rows), `qwen2` (q/k/v
-// biases, NEOX RoPE) and `phi3` (fused attn_qkv, fused gate/up ffn_up, NEOX
-// RoPE).
+// biases, NEOX RoPE), `phi3` (fused attn_qkv, fused gate/up ffn_up, NEOX
+// RoPE) and `gemma` (Gemma 1: embeddings scaled by sqrt(E), queries by
+// 1/sqrt(D), GELU gate, NEOX RoPE, tied output, a head size that may differ
+// from E / heads).
 //
 //===----------------------------------------------------------------------===//
 
@@ -51,7 +53,7 @@ namespace quantc {
 
 /// The hyperparameters of a decoder-only transformer.
 struct LanguageModelParams {
-  std::string architecture; ///< general.architecture: llama, qwen2, phi3
+  std::string architecture; ///< general.architecture: llama, qwen2, phi3, gemma
   int64_t layers = 0, embedding = 0, feedForward = 0, heads = 0, kvHeads = 0,
           headSize = 0, vocab = 0, trainContext = 0;
   int64_t ropeDimensions = 0;
@@ -63,6 +65,9 @@ struct LanguageModelParams {
   bool fusedQKV = false;   ///< phi3: one attn_qkv.weight of [E + 2 Hkv D, E]
   bool fusedGateUp = false; ///< phi3: ffn_up.weight is [2F, E], gate first
   bool tiedOutput = false; ///< no output.weight: logits from token_embd
+  bool scaleQueries = false; ///< phi3, gemma: q * 1/sqrt(D), attention scale 1
+  double embeddingScale = 1.0; ///< gemma: the embeddings times sqrt(E)
+  bool geluFFN = false;      ///< gemma: gelu(gate) * up instead of silu
 };
 
 /// The architectures `buildLanguageModel` knows, for messages.
@@ -70,7 +75,7 @@ llvm::StringRef supportedLanguageModelArchitectures();
 
 /// Reads the hyperparameters from the module's `qc.metadata` (GGUF keys)
 /// and weight shapes; a diagnostic names what is missing or unsupported
-/// (an architecture other than llama, qwen2 and phi3, for instance).
+/// (an architecture other than llama, qwen2, phi3 and gemma, for instance).
 mlir::FailureOr<LanguageModelParams>
 readLanguageModelParams(mlir::ModuleOp module);
 
