@@ -445,7 +445,12 @@ public:
     auto [sc, m] = scalesMinsK4(b, w, Emit::add(b, base, 4));
     scales = scaledLanes(b, sc, d, false);
     mins = arith::NegFOp::create(b, scaledLanes(b, m, dmin, false));
+    auto v8i32 = VectorType::get({8}, b.getI32Type());
+    scInt = arith::ExtUIOp::create(b, v8i32, sc);
+    minInt = arith::ExtUIOp::create(b, v8i32, m);
+    dBlock = d, dminBlock = dmin;
   }
+  bool integerScales() const override { return true; }
   DecodedGroup group(ImplicitLocOpBuilder &b, int64_t g) override {
     DecodedGroup out;
     Value q = Emit::bytes(b, w, Emit::add(b, base, nibbles + 32 * (g / 2)), 32);

@@ -80,6 +80,17 @@ public:
   /// The block's mins as a vector (MinKind::BlockPerGroup/BlockPerHalf),
   /// after prepare(); the groups' min fields hold the same values.
   mlir::Value blockMins() const { return mins; }
+  /// Whether the 8 groups' scales and mins are unsigned integers under one
+  /// f32 scale and one f32 min per block (q4_K, q5_K: w = d * sc * q - dmin
+  /// * m). After prepare(), intScales()/intMins() are those integers as
+  /// vector<8xi32> and superScale()/superMin() the f32 d and dmin.
+  bool hasIntegerScales() const { return static_cast<bool>(scInt); }
+  mlir::Value intScales() const { return scInt; }
+  mlir::Value intMins() const { return minInt; }
+  mlir::Value superScale() const { return dBlock; }
+  mlir::Value superMin() const { return dminBlock; }
+  /// Whether the format has such integer scales (known before prepare()).
+  virtual bool integerScales() const { return false; }
 
   /// Loads what all groups of the block at byte `base` of `w` share (block
   /// scales); call before group().
@@ -99,6 +110,7 @@ protected:
   bool perHalfScales = false;
   MinKind minKind = MinKind::None;
   mlir::Value mins;
+  mlir::Value scInt, minInt, dBlock, dminBlock;
 };
 
 /// Small emission helpers shared by the decoders and the kernels.

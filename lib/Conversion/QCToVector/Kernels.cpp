@@ -321,6 +321,18 @@ public:
     Value rowBytes = mulI(nb, bpb);
     Value MG = mul(M, G);
 
+    // GEMV of formats with integer group scales: its own activations (see
+    // emitIntegerScaleGEMV); everything below is the else branch.
+    scf::IfOp integerGemv;
+    if (proto->integerScales()) {
+      Value small = arith::CmpIOp::create(b, arith::CmpIPredicate::ult, M,
+                                          cIdx(tileShape(proto.get()).second));
+      integerGemv = scf::IfOp::create(b, small, /*withElseRegion=*/true);
+      b.setInsertionPointToStart(&integerGemv.getThenRegion().front());
+      emitIntegerScaleGEMV(format, x, w, y, M, N, K, G, nb, rowBytes, bpb);
+      b.setInsertionPointToStart(&integerGemv.getElseRegion().front());
+    }
+
     auto alloc = [&](Type element, Value n) {
       return memref::AllocOp::create(
           b, MemRefType::get({ShapedType::kDynamic}, element), ValueRange{n},
@@ -381,7 +393,173 @@ public:
     for (Value scratch : {aq, ad, anc, at, as, ancs})
       if (scratch)
         memref::DeallocOp::create(b, scratch);
+    if (integerGemv)
+      b.setInsertionPointAfter(integerGemv);
     func::ReturnOp::create(b);
+  }
+
+  /// Lane i of the result is the sum of the lanes of v[i], for 8 vectors of
+  /// 8 lanes (f32 or i32): in-lane pairwise sums, then the two halves (14
+  /// shuffles and 7 adds, where 8 horizontal sums take about 48 operations).
+  Value reduceEight(ArrayRef<Value> v) {
+    bool isFloat = llvm::isa<FloatType>(
+        cast<VectorType>(v.front().getType()).getElementType());
+    auto pairSum = [&](Value x, Value y, ArrayRef<int64_t> even,
+                       ArrayRef<int64_t> odd) -> Value {
+      Value e = vector::ShuffleOp::create(b, x, y, even);
+      Value o = vector::ShuffleOp::create(b, x, y, odd);
+      return isFloat ? arith::AddFOp::create(b, e, o).getResult()
+                     : arith::AddIOp::create(b, e, o).getResult();
+    };
+    const int64_t inEven[8] = {0, 2, 8, 10, 4, 6, 12, 14};
+    const int64_t inOdd[8] = {1, 3, 9, 11, 5, 7, 13, 15};
+    SmallVector<Value> l1, l2;
+    for (int64_t p = 0; p < 8; p += 2)
+      l1.push_back(pairSum(v[p], v[p + 1], inEven, inOdd));
+    for (int64_t p = 0; p < 4; p += 2)
+      l2.push_back(pairSum(l1[p], l1[p + 1], inEven, inOdd));
+    // l2[0]: vectors 0-3 (first halves), 0-3 (second halves); l2[1] the
+    // same for vectors 4-7.
+    return pairSum(l2[0], l2[1], {0, 1, 2, 3, 8, 9, 10, 11},
+                   {4, 5, 6, 7, 12, 13, 14, 15});
+  }
+
+  /// GEMV (fewer activation rows than a tile) for formats whose 8 group
+  /// scales and mins are small integers under one f32 scale and min per
+  /// 256-weight block (q4_K, q5_K), multiplied as ggml multiplies them
+  /// with its Q8_K activations: the activations quantized per 256 with one
+  /// f32 scale (and their sums per group of 32); per block, the 8 groups'
+  /// int32 dot products reduced together into one vector (lane g: group
+  /// g), times the integer scales, and the activation sums times the
+  /// integer mins; one convert and one FMA for each per block, where the
+  /// per-32 path converts and scales every group.
+  void emitIntegerScaleGEMV(Type format, Value x, Value w, Value y, Value M,
+                            Value N, Value K, Value G, Value nb,
+                            Value rowBytes, int64_t bpb) {
+    auto f32 = b.getF32Type();
+    auto i32 = b.getI32Type();
+    auto v8f32 = VectorType::get({8}, f32);
+    auto v8i32 = VectorType::get({8}, i32);
+    auto v32f32 = VectorType::get({32}, f32);
+    auto v32i32 = VectorType::get({32}, i32);
+    auto v32i8 = VectorType::get({32}, b.getI8Type());
+    auto alloc = [&](Type element, Value n) {
+      return memref::AllocOp::create(
+                 b, MemRefType::get({ShapedType::kDynamic}, element),
+                 ValueRange{n}, b.getI64IntegerAttr(64))
+          .getResult();
+    };
+    Value aq = alloc(b.getI8Type(), mul(M, K));
+    Value ad = alloc(f32, mul(M, nb));
+    Value as = alloc(i32, mul(M, G));
+    // 1. Each activation row per 256: d = amax / 127, codes round(x * 127 /
+    // amax) to nearest even, and each 32's sum of codes.
+    scf::ParallelOp::create(
+        b, ValueRange{cIdx(0)}, ValueRange{M}, ValueRange{cIdx(1)},
+        [&](OpBuilder &nested, Location loc, ValueRange ivs) {
+          ImplicitLocOpBuilder ib(loc, nested);
+          KernelEmitter e(ib, isa);
+          Value m = ivs[0];
+          e.forLoop(e.cIdx(0), nb, 1, [&](ImplicitLocOpBuilder &lb, Value sb) {
+            KernelEmitter le(lb, isa);
+            Value k0 = le.mulI(sb, 256);
+            SmallVector<Value> v;
+            Value amax = Emit::f32(lb, 0.0);
+            for (int64_t g = 0; g < 8; ++g) {
+              v.push_back(vector::LoadOp::create(
+                  lb, v32f32, x, ValueRange{m, le.addI(k0, 32 * g)}));
+              amax = arith::MaxNumFOp::create(
+                  lb, amax,
+                  vector::ReductionOp::create(lb, vector::CombiningKind::MAXNUMF,
+                                              math::AbsFOp::create(lb, v[g])));
+            }
+            Value d = arith::DivFOp::create(lb, amax, Emit::f32(lb, 127.0));
+            Value id = arith::SelectOp::create(
+                lb,
+                arith::CmpFOp::create(lb, arith::CmpFPredicate::ONE, amax,
+                                      Emit::f32(lb, 0.0)),
+                arith::DivFOp::create(lb, Emit::f32(lb, 127.0), amax),
+                Emit::f32(lb, 0.0));
+            Value idVec = vector::BroadcastOp::create(lb, v32f32, id);
+            Value row = le.add(le.mul(m, K), k0);
+            Value grp = le.add(le.mul(m, G), le.mulI(sb, 8));
+            for (int64_t g = 0; g < 8; ++g) {
+              Value qi = arith::FPToSIOp::create(
+                  lb, v32i32,
+                  math::RoundEvenOp::create(
+                      lb, arith::MulFOp::create(lb, v[g], idVec)));
+              vector::StoreOp::create(lb,
+                                      arith::TruncIOp::create(lb, v32i8, qi),
+                                      aq, ValueRange{le.addI(row, 32 * g)});
+              memref::StoreOp::create(
+                  lb,
+                  vector::ReductionOp::create(lb, vector::CombiningKind::ADD,
+                                              qi),
+                  as, ValueRange{le.addI(grp, g)});
+            }
+            memref::StoreOp::create(lb, d, ad,
+                                    ValueRange{le.add(le.mul(m, nb), sb)});
+          });
+        });
+    // 2. One weight row per step across the threads.
+    scf::ParallelOp::create(
+        b, ValueRange{cIdx(0)}, ValueRange{N}, ValueRange{cIdx(1)},
+        [&](OpBuilder &nested, Location loc, ValueRange ivs) {
+          ImplicitLocOpBuilder ib(loc, nested);
+          KernelEmitter e(ib, isa);
+          e.with(epilogue);
+          Value n = ivs[0];
+          Value rowBase = e.mul(n, rowBytes);
+          e.forLoop(e.cIdx(0), M, 1, [&](ImplicitLocOpBuilder &mb, Value m) {
+            KernelEmitter me(mb, isa);
+            me.with(epilogue);
+            Value zero = Emit::splatF(mb, 8, 0.0);
+            auto loop = scf::ForOp::create(
+                mb, me.cIdx(0), nb, me.cIdx(1), ValueRange{zero, zero},
+                [&](OpBuilder &nb2, Location l2, Value sb, ValueRange acc) {
+                  ImplicitLocOpBuilder lb(l2, nb2);
+                  KernelEmitter le(lb, isa);
+                  std::unique_ptr<BlockDecoder> dec =
+                      BlockDecoder::create(format, isa);
+                  dec->prepare(lb, w, le.add(rowBase, le.mulI(sb, bpb)));
+                  Value aRow = le.add(le.mul(m, K), le.mulI(sb, 256));
+                  Value zero8 = Emit::splat(lb, i32, 8, 0);
+                  SmallVector<Value> dots;
+                  for (int64_t g = 0; g < 8; ++g) {
+                    DecodedGroup q = dec->group(lb, g);
+                    Value a = vector::LoadOp::create(
+                        lb, v32i8, aq, ValueRange{le.addI(aRow, 32 * g)});
+                    dots.push_back(le.dot4(zero8, q.q, a, q.isSigned));
+                  }
+                  Value isum = arith::MulIOp::create(
+                      lb, le.reduceEight(dots), dec->intScales());
+                  Value da = memref::LoadOp::create(
+                      lb, ad, ValueRange{le.add(le.mul(m, nb), sb)});
+                  Value dd = arith::MulFOp::create(lb, dec->superScale(), da);
+                  Value acc0 = math::FmaOp::create(
+                      lb, arith::SIToFPOp::create(lb, v8f32, isum),
+                      vector::BroadcastOp::create(lb, v8f32, dd), acc[0]);
+                  Value sums = vector::LoadOp::create(
+                      lb, v8i32, as,
+                      ValueRange{le.add(le.mul(m, G), le.mulI(sb, 8))});
+                  Value msum = arith::MulIOp::create(lb, sums, dec->intMins());
+                  Value dm = arith::MulFOp::create(lb, dec->superMin(), da);
+                  Value acc1 = math::FmaOp::create(
+                      lb, arith::SIToFPOp::create(lb, v8f32, msum),
+                      vector::BroadcastOp::create(lb, v8f32, dm), acc[1]);
+                  scf::YieldOp::create(lb, ValueRange{acc0, acc1});
+                });
+            Value sum = arith::SubFOp::create(
+                mb,
+                vector::ReductionOp::create(mb, vector::CombiningKind::ADD,
+                                            loop.getResult(0)),
+                vector::ReductionOp::create(mb, vector::CombiningKind::ADD,
+                                            loop.getResult(1)));
+            me.storeResult(sum, y, m, n);
+          });
+        });
+    for (Value scratch : {aq, ad, as})
+      memref::DeallocOp::create(b, scratch);
   }
 
   void emitQuantizeRow(Value x, Value m, Value K, Value G, Value aq, Value ad,
@@ -1245,13 +1423,6 @@ public:
                        ? arith::AddFOp::create(lb, dot[0], dot[1]).getResult()
                        : dot[0];
           };
-          auto pairSum = [&](ImplicitLocOpBuilder &lb, Value x, Value y,
-                             ArrayRef<int64_t> even, ArrayRef<int64_t> odd) {
-            return arith::AddFOp::create(
-                       lb, vector::ShuffleOp::create(lb, x, y, even),
-                       vector::ShuffleOp::create(lb, x, y, odd))
-                .getResult();
-          };
           // The scores, kept in a stack buffer of the cache's length: two
           // passes (scores and their maximum, then exponentials and the
           // weighted sum of values) leave no dependence between blocks of
@@ -1268,8 +1439,8 @@ public:
             Value full =
                 ae.mulI(arith::DivUIOp::create(ab, end, ae.cIdx(8)), 8);
             // Pass 1, 8 positions at a time: their 8 partial-sum vectors are
-            // reduced together (in-lane pairwise adds, then the two halves),
-            // so lane jj holds position j0 + jj's score.
+            // reduced together (reduceEight), so lane jj holds position j0 +
+            // jj's score.
             auto maxBlocks = scf::ForOp::create(
                 ab, ae.cIdx(0), full, ae.cIdx(8),
                 ValueRange{vector::BroadcastOp::create(ab, v8f32, negInf)},
@@ -1279,19 +1450,7 @@ public:
                   SmallVector<Value> dots;
                   for (int64_t jj = 0; jj < 8; ++jj)
                     dots.push_back(keyDot(lb, le.addI(j0, jj)));
-                  const int64_t inEven[8] = {0, 2, 8, 10, 4, 6, 12, 14};
-                  const int64_t inOdd[8] = {1, 3, 9, 11, 5, 7, 13, 15};
-                  SmallVector<Value> l1, l2v;
-                  for (int64_t p = 0; p < 8; p += 2)
-                    l1.push_back(
-                        pairSum(lb, dots[p], dots[p + 1], inEven, inOdd));
-                  for (int64_t p = 0; p < 4; p += 2)
-                    l2v.push_back(pairSum(lb, l1[p], l1[p + 1], inEven, inOdd));
-                  // l2v[0]: positions 0-3 (first halves), 0-3 (second halves);
-                  // l2v[1] the same for positions 4-7.
-                  Value scores =
-                      pairSum(lb, l2v[0], l2v[1], {0, 1, 2, 3, 8, 9, 10, 11},
-                              {4, 5, 6, 7, 12, 13, 14, 15});
+                  Value scores = le.reduceEight(dots);
                   vector::StoreOp::create(lb, scores, buf, ValueRange{j0});
                   scf::YieldOp::create(lb, ValueRange{arith::MaxNumFOp::create(
                                                lb, st[0], scores)});
