@@ -582,9 +582,10 @@ int runMatmul() {
   outs() << formatv("quantc / ggml: {0:f2}x\n", theirs / ours);
 
   // Agreement. Both sides quantize the activations to 8 bits, each its own
-  // way (quantc per 32 values; ggml per 32 for the 32-weight formats and per
-  // 256, Q8_K, for the K-quants), so the outputs are close, not equal: the
-  // largest difference is measured against the largest output.
+  // way (quantc per 32 values, but per 256 as Q8_K for a q4_K/q5_K GEMV;
+  // ggml per 32 for the 32-weight formats and per 256, Q8_K, for the
+  // K-quants), so the outputs are close, not always equal: the largest
+  // difference is measured against the largest output.
   std::vector<float> gy(N * M);
   ggml.tensorGet(last, gy.data(), 0, gy.size() * 4);
   double maxDiff = 0, maxOut = 0;
