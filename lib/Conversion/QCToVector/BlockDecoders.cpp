@@ -483,9 +483,13 @@ public:
   void prepare(ImplicitLocOpBuilder &b, Value w, Value base) override {
     this->w = w, this->base = base;
     Value d = Emit::half(b, w, Emit::add(b, base, 208));
-    scales = scaledLanes(b, Emit::bytes(b, w, Emit::add(b, base, 192), 16), d,
-                         /*isSigned=*/true);
+    Value sc = Emit::bytes(b, w, Emit::add(b, base, 192), 16);
+    scales = scaledLanes(b, sc, d, /*isSigned=*/true);
+    scInt = arith::ExtSIOp::create(b, VectorType::get({16}, b.getI32Type()),
+                                   sc);
+    dBlock = d;
   }
+  bool integerScales() const override { return true; }
   DecodedGroup group(ImplicitLocOpBuilder &b, int64_t g) override {
     DecodedGroup out;
     int64_t h = g / 4, t = g % 4;

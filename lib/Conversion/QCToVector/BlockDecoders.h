@@ -80,10 +80,12 @@ public:
   /// The block's mins as a vector (MinKind::BlockPerGroup/BlockPerHalf),
   /// after prepare(); the groups' min fields hold the same values.
   mlir::Value blockMins() const { return mins; }
-  /// Whether the 8 groups' scales and mins are unsigned integers under one
-  /// f32 scale and one f32 min per block (q4_K, q5_K: w = d * sc * q - dmin
-  /// * m). After prepare(), intScales()/intMins() are those integers as
-  /// vector<8xi32> and superScale()/superMin() the f32 d and dmin.
+  /// Whether the groups' scales (and mins) are integers under one f32 scale
+  /// (and min) per block: q4_K, q5_K (w = d * sc * q - dmin * m, 8 scales
+  /// and mins) and q6_K (w = d * sc * (q - 32), a signed scale per 16-weight
+  /// half). After prepare(), intScales() is vector<8xi32> (per group) or
+  /// vector<16xi32> (per half), intMins() vector<8xi32> or null, and
+  /// superScale()/superMin() the f32 d and dmin (or null).
   bool hasIntegerScales() const { return static_cast<bool>(scInt); }
   mlir::Value intScales() const { return scInt; }
   mlir::Value intMins() const { return minInt; }

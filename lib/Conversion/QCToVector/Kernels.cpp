@@ -329,7 +329,8 @@ public:
                                           cIdx(tileShape(proto.get()).second));
       integerGemv = scf::IfOp::create(b, small, /*withElseRegion=*/true);
       b.setInsertionPointToStart(&integerGemv.getThenRegion().front());
-      emitIntegerScaleGEMV(format, x, w, y, M, N, K, G, nb, rowBytes, bpb);
+      emitIntegerScaleGEMV(format, x, w, y, M, N, K, G, nb, rowBytes, bpb,
+                           off);
       b.setInsertionPointToStart(&integerGemv.getElseRegion().front());
     }
 
@@ -424,18 +425,20 @@ public:
                    {4, 5, 6, 7, 12, 13, 14, 15});
   }
 
-  /// GEMV (fewer activation rows than a tile) for formats whose 8 group
-  /// scales and mins are small integers under one f32 scale and min per
-  /// 256-weight block (q4_K, q5_K), multiplied as ggml multiplies them
-  /// with its Q8_K activations: the activations quantized per 256 with one
-  /// f32 scale (and their sums per group of 32); per block, the 8 groups'
-  /// int32 dot products reduced together into one vector (lane g: group
-  /// g), times the integer scales, and the activation sums times the
-  /// integer mins; one convert and one FMA for each per block, where the
-  /// per-32 path converts and scales every group.
+  /// GEMV (fewer activation rows than a tile) for formats whose group
+  /// scales (and mins) are small integers under one f32 scale (and min)
+  /// per 256-weight block (q4_K, q5_K, q6_K), multiplied as ggml multiplies
+  /// them with its Q8_K activations: the activations quantized per 256
+  /// with one f32 scale (and their code sums per 16). Per block, q4_K and
+  /// q5_K reduce the 8 groups' int32 dot products together into one vector
+  /// (lane g: group g) and multiply it by the integer scales, and the code
+  /// sums by the integer mins; q6_K multiplies each group's dot lanes by
+  /// their half's scale and subtracts 32 x the halves' code sums times
+  /// their scales. One convert and one FMA per block (and per mins), where
+  /// the per-32 path converts and scales every group.
   void emitIntegerScaleGEMV(Type format, Value x, Value w, Value y, Value M,
                             Value N, Value K, Value G, Value nb,
-                            Value rowBytes, int64_t bpb) {
+                            Value rowBytes, int64_t bpb, int64_t off) {
     auto f32 = b.getF32Type();
     auto i32 = b.getI32Type();
     auto v8f32 = VectorType::get({8}, f32);
@@ -451,9 +454,10 @@ public:
     };
     Value aq = alloc(b.getI8Type(), mul(M, K));
     Value ad = alloc(f32, mul(M, nb));
-    Value as = alloc(i32, mul(M, G));
+    Value G2 = mulI(G, 2);
+    Value as = alloc(i32, mul(M, G2));
     // 1. Each activation row per 256: d = amax / 127, codes round(x * 127 /
-    // amax) to nearest even, and each 32's sum of codes.
+    // amax) to nearest even, and each 16's sum of codes.
     scf::ParallelOp::create(
         b, ValueRange{cIdx(0)}, ValueRange{M}, ValueRange{cIdx(1)},
         [&](OpBuilder &nested, Location loc, ValueRange ivs) {
@@ -482,7 +486,7 @@ public:
                 Emit::f32(lb, 0.0));
             Value idVec = vector::BroadcastOp::create(lb, v32f32, id);
             Value row = le.add(le.mul(m, K), k0);
-            Value grp = le.add(le.mul(m, G), le.mulI(sb, 8));
+            Value half = le.add(le.mul(m, G2), le.mulI(sb, 16));
             for (int64_t g = 0; g < 8; ++g) {
               Value qi = arith::FPToSIOp::create(
                   lb, v32i32,
@@ -491,11 +495,15 @@ public:
               vector::StoreOp::create(lb,
                                       arith::TruncIOp::create(lb, v32i8, qi),
                                       aq, ValueRange{le.addI(row, 32 * g)});
-              memref::StoreOp::create(
-                  lb,
-                  vector::ReductionOp::create(lb, vector::CombiningKind::ADD,
-                                              qi),
-                  as, ValueRange{le.addI(grp, g)});
+              for (int64_t h = 0; h < 2; ++h)
+                memref::StoreOp::create(
+                    lb,
+                    vector::ReductionOp::create(
+                        lb, vector::CombiningKind::ADD,
+                        vector::ExtractStridedSliceOp::create(
+                            lb, qi, ArrayRef<int64_t>{16 * h},
+                            ArrayRef<int64_t>{16}, ArrayRef<int64_t>{1})),
+                    as, ValueRange{le.addI(half, 2 * g + h)});
             }
             memref::StoreOp::create(lb, d, ad,
                                     ValueRange{le.add(le.mul(m, nb), sb)});
@@ -531,22 +539,64 @@ public:
                         lb, v32i8, aq, ValueRange{le.addI(aRow, 32 * g)});
                     dots.push_back(le.dot4(zero8, q.q, a, q.isSigned));
                   }
-                  Value isum = arith::MulIOp::create(
-                      lb, le.reduceEight(dots), dec->intScales());
                   Value da = memref::LoadOp::create(
                       lb, ad, ValueRange{le.add(le.mul(m, nb), sb)});
+                  // The 16 halves' code sums.
+                  Value sums16 = vector::LoadOp::create(
+                      lb, VectorType::get({16}, i32), as,
+                      ValueRange{le.add(le.mul(m, G2), le.mulI(sb, 16))});
+                  auto halves = [&](Value v16, int64_t h) {
+                    return vector::ExtractStridedSliceOp::create(
+                               lb, v16, ArrayRef<int64_t>{8 * h},
+                               ArrayRef<int64_t>{8}, ArrayRef<int64_t>{1})
+                        .getResult();
+                  };
+                  Value isum;
+                  if (off) {
+                    // A scale per half (q6_K): group g's dot has half 0 in
+                    // lanes 0-3 and half 1 in lanes 4-7; each lane takes
+                    // its half's scale, and the offset is the halves' code
+                    // sums times their scales.
+                    Value sc16 = dec->intScales();
+                    isum = Emit::splat(lb, i32, 8, 0);
+                    for (int64_t g = 0; g < 8; ++g) {
+                      SmallVector<int64_t> lanes(4, 2 * g);
+                      lanes.append(4, 2 * g + 1);
+                      Value sv = vector::ShuffleOp::create(lb, sc16, sc16, lanes);
+                      isum = arith::AddIOp::create(
+                          lb, isum, arith::MulIOp::create(lb, dots[g], sv));
+                    }
+                    Value corr = arith::MulIOp::create(lb, sums16, sc16);
+                    corr = arith::AddIOp::create(lb, halves(corr, 0),
+                                                 halves(corr, 1));
+                    isum = arith::SubIOp::create(
+                        lb, isum,
+                        arith::MulIOp::create(
+                            lb, corr, Emit::splat(lb, i32, 8, off)));
+                  } else {
+                    isum = arith::MulIOp::create(lb, le.reduceEight(dots),
+                                                 dec->intScales());
+                  }
                   Value dd = arith::MulFOp::create(lb, dec->superScale(), da);
                   Value acc0 = math::FmaOp::create(
                       lb, arith::SIToFPOp::create(lb, v8f32, isum),
                       vector::BroadcastOp::create(lb, v8f32, dd), acc[0]);
-                  Value sums = vector::LoadOp::create(
-                      lb, v8i32, as,
-                      ValueRange{le.add(le.mul(m, G), le.mulI(sb, 8))});
-                  Value msum = arith::MulIOp::create(lb, sums, dec->intMins());
-                  Value dm = arith::MulFOp::create(lb, dec->superMin(), da);
-                  Value acc1 = math::FmaOp::create(
-                      lb, arith::SIToFPOp::create(lb, v8f32, msum),
-                      vector::BroadcastOp::create(lb, v8f32, dm), acc[1]);
+                  Value acc1 = acc[1];
+                  if (Value mins = dec->intMins()) {
+                    // The groups' code sums: the two halves' added.
+                    Value even = vector::ShuffleOp::create(
+                        lb, sums16, sums16,
+                        ArrayRef<int64_t>{0, 2, 4, 6, 8, 10, 12, 14});
+                    Value odd = vector::ShuffleOp::create(
+                        lb, sums16, sums16,
+                        ArrayRef<int64_t>{1, 3, 5, 7, 9, 11, 13, 15});
+                    Value sums = arith::AddIOp::create(lb, even, odd);
+                    Value msum = arith::MulIOp::create(lb, sums, mins);
+                    Value dm = arith::MulFOp::create(lb, dec->superMin(), da);
+                    acc1 = math::FmaOp::create(
+                        lb, arith::SIToFPOp::create(lb, v8f32, msum),
+                        vector::BroadcastOp::create(lb, v8f32, dm), acc1);
+                  }
                   scf::YieldOp::create(lb, ValueRange{acc0, acc1});
                 });
             Value sum = arith::SubFOp::create(
